@@ -1,0 +1,14 @@
+"""The `genolake` command line: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from genolake_cli.commands import normalize, prs
+
+app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
+app.command("normalize")(normalize.normalize)
+app.command("prs")(prs.prs)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""genolake_api."""
