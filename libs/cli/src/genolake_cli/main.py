@@ -1,14 +1,18 @@
-"""The `genolake` command line: one Typer app, one module per command group."""
+"""The `genolake` command line: one Typer app, one module per command (group)."""
 
 from __future__ import annotations
 
 import typer
 
-from genolake_cli.commands import normalize, prs
+from genolake_cli.commands import bootstrap, manifest, normalize, prs, stack, submit
 
 app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
 app.command("normalize")(normalize.normalize)
 app.command("prs")(prs.prs)
+app.command("submit")(submit.submit)
+app.command("bootstrap")(bootstrap.bootstrap)
+app.add_typer(stack.app, name="stack")
+app.add_typer(manifest.app, name="manifest")
 
 if __name__ == "__main__":
     app()

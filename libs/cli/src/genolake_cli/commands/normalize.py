@@ -12,6 +12,45 @@ def normalize(
     vcf: Annotated[Path, typer.Option(help="Input VCF (plain, gzip or bgzip).")],
     out: Annotated[Path, typer.Option(help="Output parquet path.")],
     sample: Annotated[str | None, typer.Option(help="VCF sample to take (default: the only one).")] = None,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="FILTER value to keep; repeat or comma-separate (PASS,.); '.' keeps records without "
+            "FILTER. Default: keep all.",
+        ),
+    ] = None,
+    min_dp: Annotated[int | None, typer.Option(help="Drop records whose sample depth is below this.")] = None,
+    min_qual: Annotated[float | None, typer.Option(help="Drop records whose QUAL is below this.")] = None,
+    expected_build: Annotated[
+        str | None, typer.Option(help="GRCh37 or GRCh38: fail if the VCF is another build.")
+    ] = None,
+    keep_ref_blocks: Annotated[
+        bool, typer.Option(help="Keep gVCF reference blocks (<NON_REF>/<*>) instead of dropping them.")
+    ] = False,
 ) -> None:
-    """Normalize one sample of a VCF into the GenoLake parquet layout."""
-    raise typer.Exit(code=2)
+    """Normalize one sample of a VCF into the GenoLake parquet layout; prints the counts as JSON."""
+    from pydantic import ValidationError
+
+    from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
+
+    filters = None
+    if filter_:
+        filters = frozenset(part.strip() for value in filter_ for part in value.split(",") if part.strip())
+    try:
+        settings = NormalizeSettings(
+            filters=filters,
+            min_dp=min_dp,
+            min_qual=min_qual,
+            expected_build=expected_build,  # type: ignore[arg-type]
+            drop_ref_blocks=not keep_ref_blocks,
+        )
+    except ValidationError as exc:
+        typer.echo(f"error: invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(code=2) from exc
+    try:
+        result = normalize_single(vcf, out, sample=sample, settings=settings)
+    except (NormalizeError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(result.model_dump_json(indent=2))

@@ -1,0 +1,82 @@
+"""Polars expressions that turn the raw VCF text columns of one record into normalized site columns.
+
+Every function takes and returns ``pl.Expr`` and does no I/O. Values that must be numbers are cast
+strictly, so a malformed value makes the query fail (the caller then finds the line; see ``validate``).
+
+Rules:
+
+- ``chrom``: see :func:`genolake_annotation.normalize.builds.normalize_chrom_name` (``chr`` prefix dropped
+  in any case, ``X``/``Y`` upper-cased, ``M``/``MT``/``chrM`` -> ``MT``).
+- ``ids``: ID split on ``;`` (empty list for ``.``); ``rsid``: the first of them that is ``rs`` + digits,
+  else null (so ``MERGED_DEL_2_107112`` gives a null ``rsid`` but stays in ``ids``).
+- ``alts``: ALT split on ``,`` (empty list for ``.``), alleles kept exactly as written, including ``*`` and
+  symbolic alleles (``<DEL>``, ``<NON_REF>``), so that the indices in ``gt`` still point at them.
+- ``filter``: as written (``PASS``, ``RefCall``, ``q10;s50``), null for ``.``; ``qual``: Float64, null for ``.``.
+- INFO keys are found by regex (``(^|;)KEY=value``), only the ones needed: ``END``, ``DP`` and (when the
+  header declares it) ``AF``.
+- ``ref_block``: every ALT is ``<NON_REF>`` or ``<*>`` (a gVCF reference block; INFO END, when present,
+  is where the block ends).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+REF_BLOCK_ALTS = ("<NON_REF>", "<*>")
+EMPTY_STRINGS = pl.lit([], dtype=pl.List(pl.String))
+
+
+def chrom(raw: pl.Expr) -> pl.Expr:
+    stripped = raw.str.replace(r"^(?i:chr)", "")
+    upper = stripped.str.to_uppercase()
+    return (
+        pl.when(upper.is_in(["M", "MT"]))
+        .then(pl.lit("MT"))
+        .when(upper.is_in(["X", "Y"]))
+        .then(upper)
+        .otherwise(stripped)
+    )
+
+
+def missing_to_null(raw: pl.Expr) -> pl.Expr:
+    """``.`` (the VCF missing value) -> null."""
+    return pl.when(raw == ".").then(pl.lit(None, dtype=pl.String)).otherwise(raw)
+
+
+def split_or_empty(raw: pl.Expr, separator: str) -> pl.Expr:
+    return pl.when(raw == ".").then(EMPTY_STRINGS).otherwise(raw.str.split(separator))
+
+
+def rsid(raw_id: pl.Expr) -> pl.Expr:
+    return raw_id.str.extract(r"(?:^|;)(rs[0-9]+)(?:;|$)", 1)
+
+
+def qual(raw: pl.Expr) -> pl.Expr:
+    return missing_to_null(raw).cast(pl.Float64, strict=True)
+
+
+def info_value(info: pl.Expr, key: str) -> pl.Expr:
+    """The raw text of INFO ``key`` (null when absent or ``.``)."""
+    return missing_to_null(info.str.extract(rf"(?:^|;){key}=([^;]*)", 1))
+
+
+def info_int(info: pl.Expr, key: str) -> pl.Expr:
+    return info_value(info, key).cast(pl.Int64, strict=True)
+
+
+def info_float_list(info: pl.Expr, key: str) -> pl.Expr:
+    """A Number=A/R float list (``0.1,.,0.3`` -> ``[0.1, null, 0.3]``)."""
+    return (
+        info_value(info, key)
+        .str.split(",")
+        .list.eval(
+            pl.when(pl.element() == ".")
+            .then(pl.lit(None, dtype=pl.String))
+            .otherwise(pl.element())
+            .cast(pl.Float64, strict=True)
+        )
+    )
+
+
+def is_ref_block(raw_alt: pl.Expr) -> pl.Expr:
+    return raw_alt.is_in(list(REF_BLOCK_ALTS))

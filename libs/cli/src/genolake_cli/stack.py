@@ -1,0 +1,377 @@
+"""The native stack: the platform's real services as local processes (development, CI, tests).
+
+Same topology as docker-compose.yaml: MinIO, PostgreSQL (Dagster storage), FerretDB (MongoDB wire
+protocol), a Dagster gRPC code server, the Dagster daemon and webserver, and the API. State lives
+under one root folder (default `data/stack/`): service data, logs, pid files, and `genolake.env`,
+the `GENOLAKE_*` settings every process reads (generated once with random secrets).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genolake_core.bootstrap import BootstrapReport, bootstrap
+from genolake_core.settings import ENV_FILE_VARIABLE, Settings
+
+PG_BIN_CANDIDATES = (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin"), Path("/usr/lib/postgresql/17/bin"))
+DEFAULT_BIN_DIR = Path.home() / ".cache" / "genolake" / "bin"
+
+
+class StackError(RuntimeError):
+    """A service that could not be started or checked; the message names it and its log."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Every port of the stack, derived from one base so that two stacks can run side by side."""
+
+    base: int = 19000
+
+    @property
+    def minio(self) -> int:
+        return self.base
+
+    @property
+    def minio_console(self) -> int:
+        return self.base + 1
+
+    @property
+    def mongo(self) -> int:
+        return self.base + 17
+
+    @property
+    def mongo_debug(self) -> int:
+        return self.base + 18
+
+    @property
+    def webserver(self) -> int:
+        return self.base + 30
+
+    @property
+    def postgres(self) -> int:
+        return self.base + 32
+
+    @property
+    def code_server(self) -> int:
+        return self.base + 40
+
+    @property
+    def api(self) -> int:
+        return self.base + 80
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    timeout: float = 90.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+            return bool(200 <= response.status < 300)
+    except OSError:
+        return False
+
+
+def _find_binary(name: str, bin_dir: Path) -> str:
+    candidate = bin_dir / name
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise StackError(f"{name} not found in {bin_dir} or PATH: run scripts/install-native.sh")
+    return found
+
+
+def _pg_bin() -> Path:
+    for candidate in PG_BIN_CANDIDATES:
+        if (candidate / "pg_ctl").is_file():
+            return candidate
+    raise StackError("PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/install-native.sh")
+
+
+class NativeStack:
+    """Start, stop and inspect the native stack rooted at `root`."""
+
+    def __init__(self, root: Path, project_root: Path, ports: Ports | None = None, bin_dir: Path | None = None) -> None:
+        self.root = root.resolve()
+        self.project_root = project_root.resolve()
+        self.ports = ports or Ports()
+        self.bin_dir = bin_dir or Path(os.environ.get("GENOLAKE_BIN_DIR", DEFAULT_BIN_DIR))
+        self.env_file = self.root / "genolake.env"
+        self.logs = self.root / "logs"
+        self.pids = self.root / "pids"
+        self.dagster_home = self.root / "dagster_home"
+        if not (self.project_root / "services" / "dagster" / "dagster.native.yaml").is_file():
+            raise StackError(f"{self.project_root} is not a GenoLake checkout (services/dagster/dagster.native.yaml missing)")
+
+    # --- configuration ---------------------------------------------------------------------
+
+    def _generate_env(self) -> dict[str, str]:
+        return {
+            "GENOLAKE_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.ports.minio}",
+            "GENOLAKE_S3_ACCESS_KEY": "genolake-" + secrets.token_hex(4),
+            "GENOLAKE_S3_SECRET_KEY": secrets.token_urlsafe(24),
+            "GENOLAKE_MONGO_URL": f"mongodb://127.0.0.1:{self.ports.mongo}/",
+            "GENOLAKE_MONGO_DB": "genolake",
+            "GENOLAKE_PG_HOST": "127.0.0.1",
+            "GENOLAKE_PG_PORT": str(self.ports.postgres),
+            "GENOLAKE_PG_USER": "dagster",
+            "GENOLAKE_PG_PASSWORD": secrets.token_urlsafe(18),
+            "GENOLAKE_PG_DB": "dagster",
+            "GENOLAKE_ENABLED_LANES": "normalize",
+            "GENOLAKE_DAGSTER_UI_URL": f"http://127.0.0.1:{self.ports.webserver}",
+            "GENOLAKE_API_HOST": "127.0.0.1",
+            "GENOLAKE_API_PORT": str(self.ports.api),
+        }
+
+    def env(self) -> dict[str, str]:
+        """The stack's GENOLAKE_* settings (created on first use, then stable)."""
+        if not self.env_file.is_file():
+            self.root.mkdir(parents=True, exist_ok=True)
+            lines = [f"{key}={value}" for key, value in self._generate_env().items()]
+            partial = self.env_file.with_suffix(".partial")
+            partial.write_text("\n".join(lines) + "\n")
+            partial.chmod(0o600)
+            partial.replace(self.env_file)
+        values = {}
+        for line in self.env_file.read_text().splitlines():
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                values[key] = value
+        return values
+
+    def settings(self) -> Settings:
+        return Settings(_env_file=self.env_file)  # type: ignore[call-arg]
+
+    def process_env(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("GENOLAKE_")}
+        env.update(self.env())
+        env[ENV_FILE_VARIABLE] = str(self.env_file)
+        env["DAGSTER_HOME"] = str(self.dagster_home)
+        env["AWS_REQUEST_CHECKSUM_CALCULATION"] = "when_required"
+        env["AWS_RESPONSE_CHECKSUM_VALIDATION"] = "when_required"
+        return env
+
+    def _write_dagster_files(self) -> Path:
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.project_root / "services" / "dagster" / "dagster.native.yaml", self.dagster_home / "dagster.yaml")
+        workspace = self.root / "workspace.yaml"
+        workspace.write_text(
+            "load_from:\n"
+            "  - grpc_server:\n"
+            "      host: 127.0.0.1\n"
+            f"      port: {self.ports.code_server}\n"
+            "      location_name: genolake\n"
+        )
+        return workspace
+
+    # --- services --------------------------------------------------------------------------
+
+    def _venv_bin(self, name: str) -> str:
+        path = Path(sys.executable).parent / name
+        return str(path) if path.exists() else name
+
+    def services(self) -> list[Service]:
+        env = self.env()
+        workspace = self.root / "workspace.yaml"
+        minio_env = {"MINIO_ROOT_USER": env["GENOLAKE_S3_ACCESS_KEY"], "MINIO_ROOT_PASSWORD": env["GENOLAKE_S3_SECRET_KEY"],
+                     "MINIO_BROWSER": "on", "MINIO_UPDATE": "off"}
+        p = self.ports
+        return [
+            Service(
+                "minio",
+                [_find_binary("minio", self.bin_dir), "server", str(self.root / "minio"), "--quiet",
+                 "--address", f"127.0.0.1:{p.minio}", "--console-address", f"127.0.0.1:{p.minio_console}"],
+                ready=lambda: _http_ok(f"http://127.0.0.1:{p.minio}/minio/health/ready"),
+                extra_env=minio_env,
+            ),
+            Service(
+                "ferretdb",
+                [_find_binary("ferretdb", self.bin_dir), "--handler=sqlite",
+                 f"--sqlite-url=file:{self.root / 'ferretdb'}/", f"--state-dir={self.root / 'ferretdb-state'}",
+                 f"--listen-addr=127.0.0.1:{p.mongo}", f"--debug-addr=127.0.0.1:{p.mongo_debug}", "--telemetry=disable",
+                 "--log-level=WARN"],
+                ready=lambda: _port_open(p.mongo),
+            ),
+            Service(
+                "code-server",
+                [self._venv_bin("dagster"), "code-server", "start", "-h", "127.0.0.1", "-p", str(p.code_server),
+                 "-m", "genolake_dagster.definitions", "--location-name", "genolake"],
+                ready=lambda: _port_open(p.code_server),
+                timeout=180,
+            ),
+            Service(
+                "daemon",
+                [self._venv_bin("dagster-daemon"), "run", "-w", str(workspace)],
+                ready=lambda: True,
+            ),
+            Service(
+                "webserver",
+                [self._venv_bin("dagster-webserver"), "-h", "127.0.0.1", "-p", str(p.webserver), "-w", str(workspace)],
+                ready=lambda: _http_ok(f"http://127.0.0.1:{p.webserver}/server_info"),
+                timeout=180,
+            ),
+            Service(
+                "api",
+                [self._venv_bin("uvicorn"), "genolake_api.main:app", "--host", "127.0.0.1", "--port", str(p.api),
+                 "--log-level", "warning"],
+                ready=lambda: _http_ok(f"http://127.0.0.1:{p.api}/health"),
+            ),
+        ]
+
+    # --- postgres (managed by pg_ctl, not by pid files) ------------------------------------
+
+    def _as_postgres(self, argv: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+    def _pg_data(self) -> Path:
+        return self.root / "postgres"
+
+    def _postgres_up(self) -> None:
+        pg_bin = _pg_bin()
+        data = self._pg_data()
+        socket_dir = self.root / "pgsock"
+        for path in (self.root, socket_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(socket_dir, "postgres", "postgres")
+        if not (data / "PG_VERSION").is_file():
+            data.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(data, "postgres", "postgres")
+            self._run(self._as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                         "-E", "UTF8", "--no-instructions"]), "postgres-initdb")
+        if _port_open(self.ports.postgres):
+            return
+        options = f"-p {self.ports.postgres} -k {socket_dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        self._run(self._as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(self.logs / "postgres.log"),
+                                     "-o", options, "-w", "-t", "60", "start"]), "postgres")
+
+    def _postgres_down(self) -> None:
+        data = self._pg_data()
+        if (data / "postmaster.pid").is_file():
+            subprocess.run(self._as_postgres([str(_pg_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                           check=False, capture_output=True)
+
+    def _run(self, argv: list[str], name: str) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.logs, "postgres", "postgres") if name.startswith("postgres") else None
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise StackError(f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+
+    # --- process control -------------------------------------------------------------------
+
+    def _pid(self, name: str) -> int | None:
+        pid_file = self.pids / f"{name}.pid"
+        if not pid_file.is_file():
+            return None
+        pid = int(pid_file.read_text())
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            pid_file.unlink(missing_ok=True)
+            return None
+        return pid
+
+    def _start(self, service: Service, env: dict[str, str]) -> None:
+        if self._pid(service.name) is not None:
+            return
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.pids.mkdir(parents=True, exist_ok=True)
+        log = (self.logs / f"{service.name}.log").open("ab")
+        process = subprocess.Popen(service.argv, stdout=log, stderr=subprocess.STDOUT, env={**env, **service.extra_env},
+                                   cwd=self.root, start_new_session=True)
+        (self.pids / f"{service.name}.pid").write_text(str(process.pid))
+        deadline = time.monotonic() + service.timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StackError(f"{service.name} exited with {process.returncode}; see {self.logs / (service.name + '.log')}")
+            if service.ready():
+                return
+            time.sleep(0.3)
+        raise StackError(f"{service.name} not ready after {service.timeout:.0f}s; see {self.logs / (service.name + '.log')}")
+
+    def _stop(self, name: str, grace: float = 15.0) -> None:
+        pid = self._pid(name)
+        if pid is None:
+            return
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and self._alive(pid):
+                time.sleep(0.2)
+            if not self._alive(pid):
+                break
+        (self.pids / f"{name}.pid").unlink(missing_ok=True)
+
+    @staticmethod
+    def _alive(pid: int) -> bool:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+            if waited == pid:
+                return False
+        except ChildProcessError:
+            pass
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    # --- public ----------------------------------------------------------------------------
+
+    def up(self) -> BootstrapReport:
+        """Start every service (those already running are left alone) and bootstrap state."""
+        env = self.process_env()
+        for folder in ("minio", "ferretdb", "ferretdb-state"):
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+        self._write_dagster_files()
+        self._postgres_up()
+        services = self.services()
+        for service in services[:2]:  # storage first: minio, ferretdb
+            self._start(service, env)
+        settings = self.settings()
+        admin_dsn = f"host=127.0.0.1 port={self.ports.postgres} user=postgres dbname=postgres"
+        report = bootstrap(settings, admin_dsn=admin_dsn)
+        for service in services[2:]:
+            self._start(service, env)
+        return report
+
+    def down(self) -> None:
+        for service in reversed(self.services()):
+            self._stop(service.name)
+        self._postgres_down()
+
+    def status(self) -> dict[str, str]:
+        result = {"postgres": "up" if _port_open(self.ports.postgres) else "down"}
+        for service in self.services():
+            pid = self._pid(service.name)
+            result[service.name] = "down" if pid is None else ("up" if service.ready() else f"starting (pid {pid})")
+        return result

@@ -1,0 +1,149 @@
+"""The platform's documents in MongoDB (mongo:7 in production, FerretDB v1 natively).
+
+Collections (the contract; see AGENTS.md):
+  manifests   _id = batch_id (or `unparsed:{key}@{etag}` when no batch_id could be read);
+              one per submission, with status, reasons, lane, partitions, runs, archive key.
+  runs        _id = Dagster run id; status mirrored from Dagster's run storage.
+  partitions  _id = `{user}/{sample}`; which assets exist, from which run.
+Every write is an idempotent upsert ($set / $setOnInsert / $addToSet only), so sensors and
+reconcilers may repeat it. Only operators both servers support are used (no transactions,
+change streams, partial/TTL indexes, $jsonSchema, arrayFilters or $lookup).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from genolake_core.settings import Settings
+
+
+class ManifestStatus(StrEnum):
+    QUEUED = "queued"  # accepted, run(s) requested
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    REJECTED = "rejected"  # invalid; archived; no run
+    HELD = "held"  # valid intent whose lane is not enabled; left in place
+
+
+ACCEPTED_STATUSES = frozenset({ManifestStatus.QUEUED, ManifestStatus.RUNNING, ManifestStatus.SUCCESS, ManifestStatus.FAILED})
+
+# Dagster run statuses in the order they can follow each other; a document never moves back.
+RUN_STATUS_RANK: dict[str, int] = {
+    "QUEUED": 0,
+    "NOT_STARTED": 0,
+    "MANAGED": 0,
+    "STARTING": 1,
+    "STARTED": 2,
+    "CANCELING": 3,
+    "SUCCESS": 4,
+    "FAILURE": 4,
+    "CANCELED": 4,
+}
+TERMINAL_RUN_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_mongo_client(settings: Settings, timeout_ms: int = 5000) -> MongoClient[dict[str, Any]]:
+    return MongoClient(
+        settings.mongo_url.get_secret_value(),
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        tz_aware=True,
+        uuidRepresentation="standard",
+    )
+
+
+class DocStore:
+    """Typed access to the platform's collections."""
+
+    def __init__(self, database: Database[dict[str, Any]]) -> None:
+        self.db = database
+        self.manifests: Collection[dict[str, Any]] = database["manifests"]
+        self.runs: Collection[dict[str, Any]] = database["runs"]
+        self.partitions: Collection[dict[str, Any]] = database["partitions"]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DocStore:
+        return cls(make_mongo_client(settings)[settings.mongo_db])
+
+    def close(self) -> None:
+        self.db.client.close()
+
+    def ping(self) -> None:
+        self.db.command("ping")
+
+    def ensure_indexes(self) -> None:
+        """Idempotent: creating an existing index with the same spec is a no-op."""
+        self.manifests.create_index([("status", ASCENDING), ("updated_at", DESCENDING)], name="status_updated")
+        self.manifests.create_index([("uploader", ASCENDING), ("received_at", DESCENDING)], name="uploader_received")
+        self.runs.create_index([("batch_id", ASCENDING), ("created_at", ASCENDING)], name="batch_created")
+        self.runs.create_index([("partition", ASCENDING), ("created_at", DESCENDING)], name="partition_created")
+        self.runs.create_index([("status", ASCENDING)], name="status")
+        self.partitions.create_index([("user", ASCENDING), ("sample", ASCENDING)], name="user_sample", unique=True)
+
+    # --- manifests -------------------------------------------------------------------------
+
+    def get_manifest(self, doc_id: str) -> dict[str, Any] | None:
+        return self.manifests.find_one({"_id": doc_id})
+
+    def upsert_manifest(self, doc_id: str, fields: dict[str, Any], add_to_sets: dict[str, Any] | None = None) -> None:
+        now = utcnow()
+        update: dict[str, Any] = {
+            "$set": {**fields, "updated_at": now},
+            "$setOnInsert": {"received_at": now},
+        }
+        if add_to_sets:
+            update["$addToSet"] = {name: {"$each": list(values)} for name, values in add_to_sets.items()}
+        self.manifests.update_one({"_id": doc_id}, update, upsert=True)
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def upsert_run(self, run_id: str, status: str, fields: dict[str, Any]) -> bool:
+        """Write a run's state unless the stored state is already further along; True if written."""
+        rank = RUN_STATUS_RANK.get(status, 0)
+        doc = {**fields, "status": status, "status_rank": rank, "updated_at": utcnow()}
+        result = self.runs.update_one({"_id": run_id, "status_rank": {"$lte": rank}}, {"$set": doc})
+        if result.matched_count:
+            return True
+        if self.runs.find_one({"_id": run_id}, {"_id": 1}) is not None:
+            return False  # stored state is newer
+        try:
+            self.runs.insert_one({"_id": run_id, **doc})
+            return True
+        except DuplicateKeyError:  # raced with another writer: retry the conditional update once
+            return bool(self.runs.update_one({"_id": run_id, "status_rank": {"$lte": rank}}, {"$set": doc}).matched_count)
+
+    def runs_for_batch(self, batch_id: str) -> list[dict[str, Any]]:
+        return list(self.runs.find({"batch_id": batch_id}).sort("created_at", ASCENDING))
+
+    # --- partitions ------------------------------------------------------------------------
+
+    def register_partition(self, key: str, user: str, sample: str, batch_id: str) -> None:
+        self.partitions.update_one(
+            {"_id": key},
+            {
+                "$setOnInsert": {"user": user, "sample": sample, "created_at": utcnow(), "assets": {}},
+                "$addToSet": {"batch_ids": batch_id},
+            },
+            upsert=True,
+        )
+
+    def record_asset(self, key: str, asset: str, info: dict[str, Any]) -> None:
+        self.partitions.update_one(
+            {"_id": key}, {"$set": {f"assets.{asset}": {**info, "materialized_at": utcnow()}, "updated_at": utcnow()}}
+        )
+
+    def list_partitions(self, user: str | None = None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {} if user is None else {"user": user}
+        return list(self.partitions.find(query).sort("_id", ASCENDING))

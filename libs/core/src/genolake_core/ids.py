@@ -1,0 +1,55 @@
+"""Identifiers: users, samples, batches, partition keys. One place validates them all.
+
+Partition keys are `{user}/{sample}`. Users and samples are restricted to characters that
+are safe in object keys, Dagster partition keys, Mongo values and URLs; `..` never passes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+USER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+SAMPLE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+BATCH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$")
+
+
+class InvalidIdentifierError(ValueError):
+    """An identifier that does not match its pattern."""
+
+
+def _check(kind: str, pattern: re.Pattern[str], value: str) -> str:
+    if not pattern.fullmatch(value) or ".." in value:
+        raise InvalidIdentifierError(f"invalid {kind} {value!r}: must match {pattern.pattern} without '..'")
+    return value
+
+
+def check_user(value: str) -> str:
+    return _check("user id", USER_PATTERN, value)
+
+
+def check_sample(value: str) -> str:
+    return _check("sample id", SAMPLE_PATTERN, value)
+
+
+def check_batch(value: str) -> str:
+    return _check("batch_id", BATCH_PATTERN, value)
+
+
+UserId = Annotated[str, AfterValidator(check_user)]
+SampleId = Annotated[str, AfterValidator(check_sample)]
+BatchId = Annotated[str, AfterValidator(check_batch)]
+
+
+def partition_key(user: str, sample: str) -> str:
+    return f"{check_user(user)}/{check_sample(sample)}"
+
+
+def split_partition_key(key: str) -> tuple[str, str]:
+    """`alice/NA12878` -> ("alice", "NA12878"); raises InvalidIdentifierError otherwise."""
+    user, sep, sample = key.partition("/")
+    if not sep:
+        raise InvalidIdentifierError(f"invalid partition key {key!r}: expected '{{user}}/{{sample}}'")
+    return check_user(user), check_sample(sample)

@@ -1,0 +1,68 @@
+"""Object-key layout of the two buckets: the one place that spells keys.
+
+landing-zone (users write):
+  uploads/{user}/...                      data files (VCFs, module specs)
+  manifests/{user}/{name}.json            manifests waiting for a lane
+  archive/{outcome}/{user}/{yyyy-mm-dd}/{name}.{etag}.json   processed manifests
+data-lake (only the pipelines write):
+  users/{user}/{sample}/{asset}/...       per-partition outputs
+  reference/...                           annotation modules, scoring files
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import PurePosixPath
+
+from genolake_core.ids import check_sample, check_user
+
+UPLOADS_PREFIX = "uploads/"
+MANIFESTS_PREFIX = "manifests/"
+ARCHIVE_PREFIX = "archive/"
+USERS_PREFIX = "users/"
+REFERENCE_PREFIX = "reference/"
+
+
+class ArchiveOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+def uploads_prefix(user: str) -> str:
+    return f"{UPLOADS_PREFIX}{check_user(user)}/"
+
+
+def manifests_prefix(user: str) -> str:
+    return f"{MANIFESTS_PREFIX}{check_user(user)}/"
+
+
+def manifest_owner(key: str) -> str | None:
+    """The user whose manifest area holds `key` (`manifests/{user}/...`), or None."""
+    parts = key.split("/")
+    if len(parts) < 3 or parts[0] + "/" != MANIFESTS_PREFIX or not parts[-1]:
+        return None
+    return parts[1]
+
+
+def archive_key(outcome: ArchiveOutcome, source_key: str, etag: str, received: datetime) -> str:
+    """Deterministic archive location of one manifest object version (so archiving is idempotent)."""
+    owner = manifest_owner(source_key) or "_unknown"
+    name = PurePosixPath(source_key).name
+    tag = etag.strip('"')[:16]
+    return f"{ARCHIVE_PREFIX}{outcome.value}/{owner}/{received:%Y-%m-%d}/{name}.{tag}.json"
+
+
+def partition_prefix(user: str, sample: str) -> str:
+    return f"{USERS_PREFIX}{check_user(user)}/{check_sample(sample)}/"
+
+
+def normalized_key(user: str, sample: str) -> str:
+    return f"{partition_prefix(user, sample)}normalized/variants.parquet"
+
+
+def staging_key(final_key: str, run_id: str) -> str:
+    """Where a run writes before moving into `final_key` (same prefix, never read by others)."""
+    path = PurePosixPath(final_key)
+    return f"{path.parent}/.staging/{run_id}/{path.name}"

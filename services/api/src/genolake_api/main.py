@@ -1,0 +1,33 @@
+"""The GenoLake API application: one router per resource; no pipeline work happens here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from genolake_api.routes import health, manifests, partitions
+from genolake_api.state import AppState
+from genolake_core.settings import get_settings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state = AppState.connect(get_settings())
+    app.state.genolake = state
+    try:
+        yield
+    finally:
+        state.close()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="GenoLake API", version="0.1.0", lifespan=lifespan)
+    app.include_router(health.router)
+    app.include_router(manifests.router)
+    app.include_router(partitions.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,22 @@
+"""The GenoLake code location: lanes, intake and status sensors, resources. Only merges; no logic here."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from genolake_dagster.intake.sensors import build_lane_sensor, manifest_triage_sensor
+from genolake_dagster.lanes import ALL_LANES
+from genolake_dagster.resources import PlatformResource
+from genolake_dagster.status.sensors import STATUS_SENSORS, run_status_reconciler
+
+defs = Definitions(
+    assets=[asset for lane in ALL_LANES.values() for asset in lane.assets],
+    jobs=[lane.job for lane in ALL_LANES.values()],
+    sensors=[
+        *(build_lane_sensor(lane) for lane in ALL_LANES.values()),
+        manifest_triage_sensor,
+        *STATUS_SENSORS,
+        run_status_reconciler,
+    ],
+    resources={"platform": PlatformResource()},
+)

@@ -1,0 +1,26 @@
+"""The normalize lane object."""
+
+from __future__ import annotations
+
+from dagster import define_asset_job
+
+from genolake_dagster.lanes.base import Lane
+from genolake_dagster.lanes.normalize.assets import landing_vcf, normalized_variants
+from genolake_dagster.lanes.normalize.plan import LANE_NAME, plan_normalize
+from genolake_dagster.partitions import samples_partitions
+
+normalize_job = define_asset_job(
+    name="normalize_job",
+    selection=[normalized_variants],
+    partitions_def=samples_partitions,
+    description="Normalize one sample of an uploaded VCF.",
+)
+
+LANE = Lane(
+    name=LANE_NAME,
+    intents=frozenset({"normalize"}),
+    job=normalize_job,
+    assets=[landing_vcf, normalized_variants],
+    plan=plan_normalize,
+    description="VCF -> normalized parquet per sample",
+)

@@ -1,0 +1,79 @@
+"""Turn a normalize manifest into runs: read the VCF header, pick samples, name partitions."""
+
+from __future__ import annotations
+
+from genolake_annotation.normalize import NormalizeError, read_vcf_header
+from genolake_core.ids import InvalidIdentifierError, check_sample, partition_key
+from genolake_core.manifest import ManifestBase, ManifestError, NormalizeManifest
+from genolake_dagster.lanes.base import PlanContext, PlannedRun
+from genolake_dagster.tags import BATCH_TAG, HEAVY_TAG, LANE_TAG, SAMPLE_TAG, USER_TAG
+
+LANE_NAME = "normalize"
+
+
+def choose_samples(vcf_samples: list[str], requested: str | None) -> list[tuple[str, str]]:
+    """(VCF sample, partition sample) pairs; see `ManifestBase.sample` for the rules."""
+    if not vcf_samples:
+        raise ManifestError(["files: the VCF has no sample columns (sites-only VCFs cannot be normalized per sample)"])
+    if requested is not None:
+        if len(vcf_samples) == 1:
+            return [(vcf_samples[0], requested)]
+        if requested in vcf_samples:
+            return [(requested, requested)]
+        raise ManifestError([f"sample: {requested!r} is not in the VCF; its samples are {', '.join(vcf_samples)}"])
+    pairs = []
+    for name in vcf_samples:
+        try:
+            pairs.append((name, check_sample(name)))
+        except InvalidIdentifierError as exc:
+            raise ManifestError([f"sample: VCF sample {name!r} cannot name a partition ({exc}); set 'sample'"]) from exc
+    return pairs
+
+
+def plan_normalize(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
+    assert isinstance(manifest, NormalizeManifest)
+    vcf = manifest.file("vcf")
+    info = ctx.store.head(ctx.settings.landing_bucket, vcf.key)
+    if info is None:
+        raise ManifestError([f"files: {vcf.key} does not exist in the landing zone"])
+    body = ctx.store.open(ctx.settings.landing_bucket, vcf.key)
+    try:
+        header = read_vcf_header(body)
+    except NormalizeError as exc:
+        raise ManifestError([f"files: {vcf.key} is not a readable VCF: {exc}"]) from exc
+    finally:
+        body.close()
+    if header.detected_build is not None and header.detected_build != manifest.genome_build:
+        raise ManifestError(
+            [f"genome_build: manifest says {manifest.genome_build}, the VCF header says {header.detected_build}"]
+        )
+    pairs = choose_samples(header.samples, manifest.sample)
+    runs = []
+    for vcf_sample, sample in pairs:
+        suffix = "" if len(pairs) == 1 else f"/{sample}"
+        config = {
+            "batch_id": manifest.batch_id,
+            "vcf_key": vcf.key,
+            "vcf_etag": info.etag,
+            "vcf_sha256": vcf.sha256,
+            "vcf_sample": vcf_sample,
+            "genome_build": manifest.genome_build,
+            "filters": manifest.options.filters,
+            "min_dp": manifest.options.min_dp,
+            "min_qual": manifest.options.min_qual,
+        }
+        runs.append(
+            PlannedRun(
+                run_key=f"{LANE_NAME}:{manifest.batch_id}{suffix}",
+                partition_key=partition_key(manifest.owner, sample),
+                run_config={"ops": {"normalized_variants": {"config": config}}},
+                tags={
+                    BATCH_TAG: manifest.batch_id,
+                    LANE_TAG: LANE_NAME,
+                    USER_TAG: manifest.owner,
+                    SAMPLE_TAG: sample,
+                    HEAVY_TAG: "true",
+                },
+            )
+        )
+    return runs

@@ -1,0 +1,7 @@
+"""Partitions: one dynamic partition per sample, keyed `{user}/{sample}`, registered by intake sensors."""
+
+from __future__ import annotations
+
+from dagster import DynamicPartitionsDefinition
+
+samples_partitions = DynamicPartitionsDefinition(name="samples")
