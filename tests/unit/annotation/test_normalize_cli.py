@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import polars as pl
-from normalize_testlib import bcftools_count
+from tests.unit.annotation.normalize_testlib import bcftools_count
 from typer.testing import CliRunner
 
 from genolake_cli.main import app

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from normalize_testlib import bcftools_count, bcftools_rows, parquet_rows
+from tests.unit.annotation.normalize_testlib import bcftools_count, bcftools_rows, parquet_rows
 
 from genolake_annotation.normalize import (
     OUTPUT_COLUMNS,
@@ -132,7 +132,7 @@ def test_chr22_all_samples_one_call(chr22_vcf: Path, tmp_path: Path) -> None:
 
 
 def test_chr22_af_and_rsids(chr22_vcf: Path, tmp_path: Path) -> None:
-    from normalize_testlib import need, run
+    from tests.unit.annotation.normalize_testlib import need, run
 
     out = tmp_path / "o.parquet"
     normalize_single(chr22_vcf, out, sample="HG00097")

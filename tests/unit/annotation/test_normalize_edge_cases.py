@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from normalize_testlib import bcftools_rows, expected_chrom, parquet_rows
+from tests.unit.annotation.normalize_testlib import bcftools_rows, expected_chrom, parquet_rows
 
 from genolake_annotation.normalize import (
     NormalizeSettings,

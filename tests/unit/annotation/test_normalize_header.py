@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from normalize_testlib import need, run
+from tests.unit.annotation.normalize_testlib import need, run
 
 from genolake_annotation.normalize import VcfFormatError, read_vcf_header
 

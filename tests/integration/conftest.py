@@ -1,0 +1,75 @@
+"""The integration suite runs against a real native stack (MinIO, Postgres, FerretDB, Dagster, API).
+
+By default the session starts its own stack under `data/test-stack/` on ports from 29000 and stops
+it at the end; GENOLAKE_TEST_STACK=reuse uses one already running there (faster when iterating).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from genolake_cli.stack import NativeStack, Ports
+from genolake_core.docstore import DocStore
+from genolake_core.objectstore import ObjectStore
+from genolake_core.settings import Settings, get_settings
+from tests.integration.helpers import DagsterRuns
+
+TEST_PORT_BASE = int(os.environ.get("GENOLAKE_TEST_PORT_BASE", "29000"))
+
+
+@pytest.fixture(scope="session")
+def stack(repo_root: Path) -> Iterator[NativeStack]:
+    native = NativeStack(repo_root / "data" / "test-stack", repo_root, Ports(TEST_PORT_BASE))
+    reuse = os.environ.get("GENOLAKE_TEST_STACK") == "reuse"
+    native.up()
+    saved = dict(os.environ)
+    os.environ.update(native.process_env())
+    get_settings.cache_clear()
+    try:
+        yield native
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+        if not reuse:
+            native.down()
+
+
+@pytest.fixture(scope="session")
+def settings(stack: NativeStack) -> Settings:
+    return stack.settings()
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> ObjectStore:
+    return ObjectStore.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def docs(settings: Settings) -> Iterator[DocStore]:
+    docstore = DocStore.from_settings(settings)
+    yield docstore
+    docstore.close()
+
+
+@pytest.fixture(scope="session")
+def api(stack: NativeStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.ports.api}", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture()
+def user() -> str:
+    """A fresh user per test, so tests never see each other's data."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def dagster_runs(settings: Settings) -> DagsterRuns:
+    return DagsterRuns(settings)
