@@ -66,6 +66,7 @@ ferretdb_build
 if ! command -v uv >/dev/null || [ "$(uv --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   log "pip install uv==$UV_VERSION"
   python3 -m pip install -q "uv==$UV_VERSION"
+  command -v pyenv >/dev/null && pyenv rehash
 fi
 uv sync --locked --quiet
 log "ready: $(ls "$BIN_DIR" | tr '\n' ' ')"

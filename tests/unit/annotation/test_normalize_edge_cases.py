@@ -57,6 +57,8 @@ RECORDS = [
     "chr1\t700\t.\tA\tG,<NON_REF>\t20.5\tLowQual;q10\t.\tGT:DP\t0/1:5\t0/2:.",
     # ALT '.': monomorphic site; FORMAT without GT
     "chr1\t800\trs8\tA\t.\t.\tPASS\t.\tDP\t4\t6",
+    # triploid calls (generic path)
+    "chr1\t900\t.\tA\tC,T\t40\tPASS\t.\tGT\t2/1/0\t1|1|.",
 ]
 
 
@@ -110,6 +112,7 @@ def test_edge_case_rules(edge_vcf: Path, tmp_path: Path) -> None:
     assert s1[600]["genotype"] == ["<DEL>", "A"] and s2[600]["genotype"] == ["A", "A"]
     assert s2[700]["genotype"] == ["<NON_REF>", "A"]
     assert (s1[800]["gt"], s1[800]["genotype"]) == (None, None)
+    assert s1[900]["genotype"] == ["A", "C", "T"] and s2[900]["genotype"] == ["C", "C"]
     assert results["S2"].no_calls == sum(1 for row in s2.values() if row["genotype"] is None) == 3
     # depth: FORMAT DP wherever it sits, else INFO DP; MIN_DP ignored
     assert (s1[100]["dp"], s2[100]["dp"]) == (12, 3)
@@ -179,6 +182,9 @@ BAD_RECORDS = [
     ("chr1\t100\t.\tA\tG\t50\tPASS\tDP=many\tGT\t0/1\t0/0", "INFO/DP"),
     ("chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/3\t0/0", "FORMAT/GT"),
     ("chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/x\t0/0", "FORMAT/GT"),
+    ("chr1\t100\t.\tA\tC,T\t50\tPASS\t.\tGT\t1/3\t0/0", "FORMAT/GT"),  # multi-allelic, out of range
+    ("chr1\t100\t.\tA\tC,T\t50\tPASS\t.\tGT\t0/1/3\t0/0", "FORMAT/GT"),  # triploid, out of range
+    ("chr1\t100\t.\tA\t.\t50\tPASS\t.\tGT\t0/1\t0/0", "FORMAT/GT"),  # no ALT but GT 1
     ("chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT:DP\t0/1:ten\t0/0:1", "FORMAT/DP"),
     ("chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1", "columns"),  # one column short
     ("chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\t0/0\t1/1", "columns"),  # one column too many

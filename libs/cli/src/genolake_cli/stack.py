@@ -8,6 +8,7 @@ the `GENOLAKE_*` settings every process reads (generated once with random secret
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
@@ -246,39 +247,51 @@ class NativeStack:
     def _as_postgres(self, argv: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
-    def _pg_data(self) -> Path:
-        return self.root / "postgres"
+    def pg_base(self) -> Path:
+        """Folder of the Postgres cluster, its socket and log.
+
+        `{root}/pg` normally. As root, Postgres runs as the `postgres` user, which must be able to
+        reach that folder; when an ancestor of the root is private (a 0700 temporary folder), the
+        cluster lives in /var/tmp/genolake-pg/<hash of root> instead, and `status` says so.
+        """
+        inside = self.root / "pg"
+        if os.geteuid() != 0:
+            return inside
+        self.root.mkdir(parents=True, exist_ok=True)
+        reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(self.root)], check=False).returncode == 0
+        if reachable:
+            return inside
+        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
+        return Path("/var/tmp/genolake-pg") / digest
 
     def _postgres_up(self) -> None:
         pg_bin = _pg_bin()
-        data = self._pg_data()
-        socket_dir = self.root / "pgsock"
-        for path in (self.root, socket_dir):
+        base = self.pg_base()
+        data, socket_dir = base / "data", base / "sock"
+        for path in (base, socket_dir):
             path.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(socket_dir, "postgres", "postgres")
+            if os.geteuid() == 0:
+                shutil.chown(path, "postgres", "postgres")
         if not (data / "PG_VERSION").is_file():
             data.mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:
                 shutil.chown(data, "postgres", "postgres")
             self._run(self._as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                         "-E", "UTF8", "--no-instructions"]), "postgres-initdb")
+                                         "-E", "UTF8", "--no-instructions"]), "postgres initdb")
         if _port_open(self.ports.postgres):
             return
         options = f"-p {self.ports.postgres} -k {socket_dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        self._run(self._as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(self.logs / "postgres.log"),
+        self._run(self._as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log"),
                                      "-o", options, "-w", "-t", "60", "start"]), "postgres")
 
     def _postgres_down(self) -> None:
-        data = self._pg_data()
+        data = self.pg_base() / "data"
         if (data / "postmaster.pid").is_file():
             subprocess.run(self._as_postgres([str(_pg_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
                            check=False, capture_output=True)
 
-    def _run(self, argv: list[str], name: str) -> None:
-        self.logs.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.logs, "postgres", "postgres") if name.startswith("postgres") else None
+    @staticmethod
+    def _run(argv: list[str], name: str) -> None:
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise StackError(f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
@@ -370,7 +383,8 @@ class NativeStack:
         self._postgres_down()
 
     def status(self) -> dict[str, str]:
-        result = {"postgres": "up" if _port_open(self.ports.postgres) else "down"}
+        state = "up" if _port_open(self.ports.postgres) else "down"
+        result = {"postgres": f"{state} ({self.pg_base()})"} if state == "up" else {"postgres": state}
         for service in self.services():
             pid = self._pid(service.name)
             result[service.name] = "down" if pid is None else ("up" if service.ready() else f"starting (pid {pid})")

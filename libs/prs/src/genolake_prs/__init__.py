@@ -1,1 +1,73 @@
-"""genolake_prs."""
+"""genolake_prs: polygenic risk scores from PGS Catalog scoring files on normalized genotypes.
+
+Read scoring files (`read_scoring_file`) or fetch them from the PGS Catalog
+(`PgsCatalogClient`, cached by `ScoreCache`), then score a sample's normalized genotype parquet
+against all of them in one pass (`score_sample`). The rules live in the module docstrings:
+`genolake_prs.scoring_file` (parsing), `genolake_prs.match` (matching, exclusions),
+`genolake_prs.dosage` (dosage, missing calls), `genolake_prs.percentile`,
+`genolake_prs.settings` (what is configurable).
+"""
+
+from __future__ import annotations
+
+from genolake_prs.catalog import PgsCatalogClient, ScoreCache, ScoreMetadata
+from genolake_prs.errors import (
+    BuildMismatchError,
+    CatalogError,
+    LowOverlapError,
+    PrsError,
+    ReferenceDistributionError,
+    SampleDataError,
+    ScoringFileError,
+)
+from genolake_prs.genome_build import GenomeBuild, detect_vcf_build, normalize_build
+from genolake_prs.genotypes import scan_genotypes
+from genolake_prs.match import MATCH_LOG_COLUMNS, MATCH_TYPES, match_variants
+from genolake_prs.percentile import PercentileResult, ReferenceDistribution
+from genolake_prs.reference import reference_alleles_from_fasta
+from genolake_prs.score import SCORE_SCHEMA, PrsResult, ScoreSummary, check_builds, score_sample, score_samples
+from genolake_prs.scoring_file import (
+    VARIANT_SCHEMA,
+    ScoringFile,
+    ScoringFileHeader,
+    read_scoring_file,
+    read_scoring_parquet,
+    write_scoring_parquet,
+)
+from genolake_prs.settings import PrsSettings
+
+__all__ = [
+    "MATCH_LOG_COLUMNS",
+    "MATCH_TYPES",
+    "SCORE_SCHEMA",
+    "VARIANT_SCHEMA",
+    "BuildMismatchError",
+    "CatalogError",
+    "GenomeBuild",
+    "LowOverlapError",
+    "PercentileResult",
+    "PgsCatalogClient",
+    "PrsError",
+    "PrsResult",
+    "PrsSettings",
+    "ReferenceDistribution",
+    "ReferenceDistributionError",
+    "SampleDataError",
+    "ScoreCache",
+    "ScoreMetadata",
+    "ScoreSummary",
+    "ScoringFile",
+    "ScoringFileError",
+    "ScoringFileHeader",
+    "check_builds",
+    "detect_vcf_build",
+    "match_variants",
+    "normalize_build",
+    "read_scoring_file",
+    "read_scoring_parquet",
+    "reference_alleles_from_fasta",
+    "scan_genotypes",
+    "score_sample",
+    "score_samples",
+    "write_scoring_parquet",
+]

@@ -13,7 +13,7 @@ Rules:
   symbolic alleles (``<DEL>``, ``<NON_REF>``), so that the indices in ``gt`` still point at them.
 - ``filter``: as written (``PASS``, ``RefCall``, ``q10;s50``), null for ``.``; ``qual``: Float64, null for ``.``.
 - INFO keys are found by regex (``(^|;)KEY=value``), only the ones needed: ``END``, ``DP`` and (when the
-  header declares it) ``AF``.
+  header declares it) ``AF``; ``AF`` values that are not numbers become null elements.
 - ``ref_block``: every ALT is ``<NON_REF>`` or ``<*>`` (a gVCF reference block; INFO END, when present,
   is where the block ends).
 """
@@ -65,17 +65,9 @@ def info_int(info: pl.Expr, key: str) -> pl.Expr:
 
 
 def info_float_list(info: pl.Expr, key: str) -> pl.Expr:
-    """A Number=A/R float list (``0.1,.,0.3`` -> ``[0.1, null, 0.3]``)."""
-    return (
-        info_value(info, key)
-        .str.split(",")
-        .list.eval(
-            pl.when(pl.element() == ".")
-            .then(pl.lit(None, dtype=pl.String))
-            .otherwise(pl.element())
-            .cast(pl.Float64, strict=True)
-        )
-    )
+    """A Number=A/R float list (``0.1,.,0.3`` -> ``[0.1, null, 0.3]``). Lenient: a value that is not a
+    number (``.`` included) becomes a null element instead of failing the run (AF is auxiliary)."""
+    return info_value(info, key).str.split(",").cast(pl.List(pl.Float64), strict=False)
 
 
 def is_ref_block(raw_alt: pl.Expr) -> pl.Expr:

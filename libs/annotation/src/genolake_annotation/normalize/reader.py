@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from genolake_annotation.normalize import fields, genotype
+from genolake_annotation.normalize.fields import missing_to_null
 from genolake_annotation.normalize.header import VcfHeader
 
 FIXED = ("_chrom", "_pos", "_id", "_ref", "_alt", "_qual", "_filter", "_info", "_format")
@@ -43,24 +44,56 @@ def scan_records(path: Path, header: VcfHeader) -> pl.LazyFrame:
     )
 
 
-def stage_columns(header: VcfHeader, sample_indices: Sequence[int]) -> list[pl.Expr]:
-    """Parsed columns: site columns (``chrom`` ... ``ref_block``) and ``gt_k``/``genotype_k``/``dp_k``
-    for each requested sample ``k`` (an index into ``header.samples``)."""
+def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) -> pl.LazyFrame:
+    """Parsed columns: site columns (``chrom`` ... ``ref_block``), then ``gt_k``/``genotype_k``/``dp_k``
+    for each requested sample ``k`` (an index into ``header.samples``).
+
+    Built as a chain of ``with_columns`` steps: polars does not reuse a sub-expression that appears
+    several times in one expression, so shared intermediates (``_ok``, ``_info_dp``, the split sample
+    fields ...) are materialised once as scratch columns.
+    """
     c = pl.col
     last = sample_column(len(header.samples) - 1) if header.samples else "_info"
     required = [c(name).is_not_null() for name in FIXED[:8]] + [c(last).is_not_null()]
     if header.samples:
         required.append(c("_format").is_not_null())
-    well_formed = pl.all_horizontal(required)
-    alts = fields.split_or_empty(c("_alt"), ",")
-    info_dp = fields.info_int(c("_info"), "DP")
-    columns: list[pl.Expr] = [
-        fields.chrom(c("_chrom")).alias("chrom"),
-        pl.when(well_formed).then(c("_pos")).otherwise(pl.lit(_MALFORMED))
+    frame = scan_records(path, header).with_columns(
+        pl.all_horizontal(required).alias("_ok"),
+        fields.info_int(c("_info"), "DP").alias("_info_dp"),
+        c("_chrom").str.replace(r"^(?i:chr)", "").alias("_chrom_bare"),
+        (genotype.format_key_index(c("_format"), "DP") if header.samples else pl.lit(None, dtype=pl.Int64))
+        .alias("_dp_index"),
+    )
+    sample_columns: list[str] = []
+    for k in sample_indices:
+        raw = c(sample_column(k))
+        if k == len(header.samples) - 1:
+            raw = raw.str.strip_chars_end("\r")  # CRLF files
+        frame = frame.with_columns(genotype.sample_parts(raw).alias(f"_p{k}"))
+        parts = c(f"_p{k}")
+        depth = missing_to_null(parts.list.get(c("_dp_index"), null_on_oob=True)).cast(pl.Int64, strict=True)
+        frame = frame.with_columns(
+            genotype.gt(c("_format"), parts).alias(f"gt_{k}"),
+            pl.coalesce(depth, c("_info_dp")).alias(f"dp_{k}"),
+        )
+        frame = genotype.with_genotype(frame, f"gt_{k}", "_ref", "_alt", f"genotype_{k}", f"_g{k}")
+        sample_columns += [f"gt_{k}", f"genotype_{k}", f"dp_{k}"]
+    bare = c("_chrom_bare")
+    upper = bare.str.to_uppercase()
+    chrom = (
+        pl.when(upper.is_in(["M", "MT"]))
+        .then(pl.lit("MT"))
+        .when(upper.is_in(["X", "Y"]))
+        .then(upper)
+        .otherwise(bare)
+    )
+    site: list[pl.Expr] = [
+        chrom.alias("chrom"),
+        pl.when(c("_ok")).then(c("_pos")).otherwise(pl.lit(_MALFORMED))
         .cast(pl.Int64, strict=True).alias("start"),
         fields.rsid(c("_id")).alias("rsid"),
         c("_ref").alias("ref"),
-        alts.alias("alts"),
+        fields.split_or_empty(c("_alt"), ",").alias("alts"),
         fields.missing_to_null(c("_filter")).alias("filter"),
         fields.qual(c("_qual")).alias("qual"),
         (
@@ -70,24 +103,9 @@ def stage_columns(header: VcfHeader, sample_indices: Sequence[int]) -> list[pl.E
         ).alias("af"),
         fields.split_or_empty(c("_id"), ";").alias("ids"),
         pl.coalesce(
-            fields.info_int(c("_info"), "END"), c("_pos").cast(pl.Int64, strict=False)
-            + c("_ref").str.len_chars().cast(pl.Int64) - 1
+            fields.info_int(c("_info"), "END"),
+            c("_pos").cast(pl.Int64, strict=False) + c("_ref").str.len_chars().cast(pl.Int64) - 1,
         ).alias("end"),
         fields.is_ref_block(c("_alt")).alias("ref_block"),
     ]
-    for k in sample_indices:
-        raw = c(sample_column(k))
-        if k == len(header.samples) - 1:
-            raw = raw.str.strip_chars_end("\r")  # CRLF files
-        parts = genotype.sample_parts(raw)
-        gt = genotype.gt(c("_format"), parts)
-        columns += [
-            gt.alias(f"gt_{k}"),
-            genotype.genotype(gt, c("_ref"), alts).alias(f"genotype_{k}"),
-            pl.coalesce(genotype.format_int(c("_format"), parts, "DP"), info_dp).alias(f"dp_{k}"),
-        ]
-    return columns
-
-
-def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) -> pl.LazyFrame:
-    return scan_records(path, header).select(stage_columns(header, sample_indices))
+    return frame.select(*site, *sample_columns)

@@ -56,14 +56,6 @@ def check_record(line: str, line_no: int, header: VcfHeader, sample_indices: Seq
         value = _info_value(cols[7], key)
         if value is not None and value != "." and not _INT.match(value):
             raise VcfFormatError(f"must be an integer, found {value!r}", line=line_no, field=f"INFO/{key}")
-    if "AF" in header.info:
-        value = _info_value(cols[7], "AF")
-        if value is not None:
-            for item in value.split(","):
-                if item != "." and not _is_float(item):
-                    raise VcfFormatError(
-                        f"must be numbers separated by ',', found {value!r}", line=line_no, field="INFO/AF"
-                    )
     if not header.samples:
         return
     keys = cols[8].split(":")

@@ -51,5 +51,5 @@ def status(root: RootOption = Path("data/stack"), project: ProjectOption = Path(
     states = _stack(root, project, port_base).status()
     for name, state in states.items():
         typer.echo(f"{name:12s} {state}")
-    if any(state != "up" for state in states.values()):
+    if any(not state.startswith("up") for state in states.values()):
         raise typer.Exit(1)

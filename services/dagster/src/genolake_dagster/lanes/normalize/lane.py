@@ -7,12 +7,10 @@ from dagster import define_asset_job
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.normalize.assets import landing_vcf, normalized_variants
 from genolake_dagster.lanes.normalize.plan import LANE_NAME, plan_normalize
-from genolake_dagster.partitions import samples_partitions
 
 normalize_job = define_asset_job(
     name="normalize_job",
     selection=[normalized_variants],
-    partitions_def=samples_partitions,
     description="Normalize one sample of an uploaded VCF.",
 )
 

@@ -1,0 +1,77 @@
+"""Manifest v1: parsing, every rejection reason, the exported schema and the examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genolake_core.manifest import INTENT_MODELS, ManifestError, manifest_json_schema, parse_manifest
+
+
+def _manifest(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "batch_id": "b-001",
+        "uploader": "alice",
+        "intent": "normalize",
+        "genome_build": "GRCh38",
+        "files": [{"key": "uploads/alice/x.vcf", "role": "vcf"}],
+    }
+    base.update(changes)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def _reasons(data: dict[str, Any] | bytes) -> list[str]:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(raw)
+    return info.value.reasons
+
+
+def test_valid_manifest_defaults_owner_to_uploader() -> None:
+    manifest = parse_manifest(json.dumps(_manifest()).encode())
+    assert manifest.owner == "alice"
+    assert manifest.file("vcf").key == "uploads/alice/x.vcf"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'"a string"', "JSON object"),
+        (_manifest(intent="fly"), "unknown intent 'fly'"),
+        (_manifest(intent=None), "unknown intent None"),
+        (_manifest(batch_id="../x"), "batch_id"),
+        (_manifest(uploader="Alice!"), "uploader"),
+        (_manifest(user="bob"), "may not submit for user 'bob'"),
+        (_manifest(files=[{"key": "uploads/bob/x.vcf"}]), "outside the uploader's area"),
+        (_manifest(files=[{"key": "uploads/alice/../bob/x.vcf"}]), "outside the uploader's area"),
+        (_manifest(files=[{"key": "uploads/alice/x.vcf", "sha256": "abc"}]), "files.0.sha256"),
+        (_manifest(files=[]), "files"),
+        (_manifest(genome_build="hg19"), "genome_build"),
+        (_manifest(surprise=1), "surprise"),
+        (_manifest(sample="a/b"), "sample"),
+        (_manifest(files=[{"key": "uploads/alice/a.vcf"}, {"key": "uploads/alice/b.vcf"}]), "exactly one file"),
+    ],
+)
+def test_invalid_manifest_reasons_name_the_problem(data: dict[str, Any] | bytes, expected: str) -> None:
+    assert any(expected in reason for reason in _reasons(data)), _reasons(data)
+
+
+def test_every_reason_is_reported_at_once() -> None:
+    reasons = _reasons(_manifest(genome_build="hg19", uploader="Bad Name"))
+    assert {reason.split(":")[0] for reason in reasons} >= {"genome_build", "uploader"}
+
+
+def test_schema_file_is_generated_from_the_models(repo_root: Path) -> None:
+    on_disk = json.loads((repo_root / "manifests" / "schema.json").read_text())
+    assert on_disk == manifest_json_schema(), "run: uv run genolake manifest schema --out manifests/schema.json"
+    assert {ref["$ref"].rsplit("/", 1)[1] for ref in on_disk["oneOf"]} == {m.__name__ for m in INTENT_MODELS.values()}
+
+
+def test_one_valid_example_per_intent(repo_root: Path) -> None:
+    examples = sorted((repo_root / "manifests" / "examples").glob("*.json"))
+    intents = {parse_manifest(path.read_bytes()).intent for path in examples}  # type: ignore[attr-defined]
+    assert intents == set(INTENT_MODELS)

@@ -1,0 +1,36 @@
+"""The settings model: secrets required, lanes parsed, env names stable."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from genolake_core.settings import Settings, settings_env_names
+
+SECRETS = {
+    "GENOLAKE_S3_ACCESS_KEY": "k",
+    "GENOLAKE_S3_SECRET_KEY": "s",
+    "GENOLAKE_MONGO_URL": "mongodb://h/",
+    "GENOLAKE_PG_PASSWORD": "p",
+}
+
+
+def test_missing_secrets_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in settings_env_names():
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError) as info:
+        Settings()  # type: ignore[call-arg]
+    missing = {str(error["loc"][0]) for error in info.value.errors()}
+    assert missing == {"s3_access_key", "s3_secret_key", "mongo_url", "pg_password"}
+
+
+def test_enabled_lanes_from_comma_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**SECRETS, "GENOLAKE_ENABLED_LANES": "normalize, analyze"}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()  # type: ignore[call-arg]
+    assert settings.enabled_lanes == ["normalize", "analyze"]
+    assert "password=p" in settings.postgres_dsn
+
+
+def test_env_names_cover_every_field() -> None:
+    assert settings_env_names() == {f"GENOLAKE_{name.upper()}" for name in Settings.model_fields}
