@@ -28,6 +28,8 @@ def test_vcf_becomes_normalized_parquet(
     settings: Settings, store: ObjectStore, docs: DocStore, api: httpx.Client, dagster_runs: DagsterRuns,
     user: str, antku_vcf: Path,
 ) -> None:
+    ready = api.get("/ready")
+    assert ready.status_code == 200 and set(ready.json()["checks"].values()) == {"ok"}, ready.text
     vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
     batch_id = f"b-{uuid.uuid4().hex}"
     manifest_key = put_manifest(store, settings, user, "antku", normalize_manifest(batch_id, user, vcf_key, digest, sample="antku"))

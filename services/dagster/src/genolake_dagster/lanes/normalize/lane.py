@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import define_asset_job
+from dagster import define_asset_job, in_process_executor
 
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.normalize.assets import landing_vcf, normalized_variants
@@ -11,6 +11,7 @@ from genolake_dagster.lanes.normalize.plan import LANE_NAME, plan_normalize
 normalize_job = define_asset_job(
     name="normalize_job",
     selection=[normalized_variants],
+    executor_def=in_process_executor,  # one step: a second process per run would only add start-up time
     description="Normalize one sample of an uploaded VCF.",
 )
 
