@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from genolake_cli.stack import NativeStack, Ports
+from genolake_core.accounts import create_key, create_user
 from genolake_core.docstore import DocStore
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings, get_settings
@@ -68,6 +69,23 @@ def api(stack: NativeStack) -> Iterator[httpx.Client]:
 def user() -> str:
     """A fresh user per test, so tests never see each other's data."""
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def make_token(docs: DocStore) -> Callable[..., str]:
+    """Creates a user (if needed) and returns a new API key for it."""
+
+    def make(name: str, *, admin: bool = False) -> str:
+        create_user(docs, name, is_admin=admin)
+        return create_key(docs, name)
+
+    return make
+
+
+@pytest.fixture()
+def auth(user: str, make_token: Callable[..., str]) -> dict[str, str]:
+    """Authorization header of the test's user."""
+    return {"Authorization": f"Bearer {make_token(user)}"}
 
 
 @pytest.fixture(scope="session")

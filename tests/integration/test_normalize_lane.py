@@ -26,7 +26,7 @@ def _final(docs: DocStore, batch_id: str) -> dict | None:
 
 def test_vcf_becomes_normalized_parquet(
     settings: Settings, store: ObjectStore, docs: DocStore, api: httpx.Client, dagster_runs: DagsterRuns,
-    user: str, antku_vcf: Path,
+    user: str, auth: dict[str, str], antku_vcf: Path,
 ) -> None:
     ready = api.get("/ready")
     assert ready.status_code == 200 and set(ready.json()["checks"].values()) == {"ok"}, ready.text
@@ -65,12 +65,12 @@ def test_vcf_becomes_normalized_parquet(
     assert store.head(settings.landing_bucket, archived) is not None
 
     # The API lists the partition with its asset and the run that made it.
-    listed = api.get("/partitions", params={"user": user}).json()
+    listed = api.get("/partitions", params={"user": user}, headers=auth).json()
     assert [item["key"] for item in listed] == [f"{user}/antku"]
     asset = listed[0]["assets"]["normalized_variants"]
     assert asset["run_id"] == run_id
     assert asset["records_out"] == frame.height
-    status = api.get(f"/manifests/{batch_id}").json()
+    status = api.get(f"/manifests/{batch_id}", headers=auth).json()
     assert status["status"] == "success" and status["latest_run_ids"] == [run_id]
 
 

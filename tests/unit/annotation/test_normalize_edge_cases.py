@@ -237,3 +237,22 @@ def test_only_requested_samples_are_checked(tmp_path: Path) -> None:
 def test_duplicate_output_paths(edge_vcf: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="share an output"):
         normalize_vcf(edge_vcf, {"S1": tmp_path / "o.parquet", "S2": tmp_path / "o.parquet"})
+
+
+def test_sites_only_vcf_has_no_sample(tmp_path: Path) -> None:
+    header = [line for line in HEADER if not line.startswith("#CHROM")]
+    header.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+    vcf = write_vcf(tmp_path / "sites.vcf", ["\t".join(r.split("\t")[:8]) for r in RECORDS], header=header)
+    assert read_vcf_header(vcf).samples == []
+    with pytest.raises(VcfFormatError, match="sites-only"):
+        normalize_single(vcf, tmp_path / "o.parquet")
+    with pytest.raises(VcfFormatError, match="'S1'.*sites-only"):
+        normalize_vcf(vcf, {"S1": tmp_path / "o.parquet"})
+
+
+def test_outputs_in_several_directories(edge_vcf: Path, tmp_path: Path) -> None:
+    outputs = {"S1": tmp_path / "a" / "s1.parquet", "S2": tmp_path / "b" / "c" / "s2.parquet"}
+    results = normalize_vcf(edge_vcf, outputs)
+    for sample, out in outputs.items():
+        assert sorted(out.parent.iterdir()) == [out]
+        assert pl.read_parquet(out).height == results[sample].records_out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from genolake_cli.commands import bootstrap, manifest, normalize, prs, stack, submit
+from genolake_cli.commands import admin, bootstrap, manifest, normalize, prs, stack, submit
 
 app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
 app.command("normalize")(normalize.normalize)
@@ -13,6 +13,7 @@ app.command("submit")(submit.submit)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.add_typer(stack.app, name="stack")
 app.add_typer(manifest.app, name="manifest")
+app.add_typer(admin.app, name="admin")
 
 if __name__ == "__main__":
     app()

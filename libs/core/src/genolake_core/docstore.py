@@ -5,6 +5,9 @@ Collections (the contract; see AGENTS.md):
               one per submission, with status, reasons, lane, partitions, runs, archive key.
   runs        _id = Dagster run id; status mirrored from Dagster's run storage.
   partitions  _id = `{user}/{sample}`; which assets exist, from which run.
+  users, api_keys   accounts (see genolake_core.accounts); keys stored hashed.
+  audit       _id = random; who deleted what, when (kept after the deletion).
+  partition_deletions  _id = partition key; Dagster-side removal pending/done.
 Every write is an idempotent upsert ($set / $setOnInsert / $addToSet only), so sensors and
 reconcilers may repeat it. Only operators both servers support are used (no transactions,
 change streams, partial/TTL indexes, $jsonSchema, arrayFilters or $lookup).
@@ -72,6 +75,10 @@ class DocStore:
         self.manifests: Collection[dict[str, Any]] = database["manifests"]
         self.runs: Collection[dict[str, Any]] = database["runs"]
         self.partitions: Collection[dict[str, Any]] = database["partitions"]
+        self.users: Collection[dict[str, Any]] = database["users"]
+        self.api_keys: Collection[dict[str, Any]] = database["api_keys"]
+        self.audit: Collection[dict[str, Any]] = database["audit"]
+        self.deletions: Collection[dict[str, Any]] = database["partition_deletions"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocStore:
@@ -91,6 +98,9 @@ class DocStore:
         self.runs.create_index([("partition", ASCENDING), ("created_at", DESCENDING)], name="partition_created")
         self.runs.create_index([("status", ASCENDING)], name="status")
         self.partitions.create_index([("user", ASCENDING), ("sample", ASCENDING)], name="user_sample", unique=True)
+        self.api_keys.create_index([("user", ASCENDING)], name="user")
+        self.audit.create_index([("partition", ASCENDING), ("at", DESCENDING)], name="partition_at")
+        self.deletions.create_index([("status", ASCENDING)], name="status")
 
     # --- manifests -------------------------------------------------------------------------
 

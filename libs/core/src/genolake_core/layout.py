@@ -5,7 +5,7 @@ landing-zone (users write):
   manifests/{user}/{name}.json            manifests waiting for a lane
   archive/{outcome}/{user}/{yyyy-mm-dd}/{name}.{etag}.json   processed manifests
 data-lake (only the pipelines write):
-  users/{user}/{sample}/{asset}/...       per-partition outputs
+  users/{user}/{sample}/{asset}/...       per-partition outputs (normalized/, report/, ...)
   reference/...                           annotation modules, scoring files
 """
 
@@ -60,6 +60,10 @@ def partition_prefix(user: str, sample: str) -> str:
 
 def normalized_key(user: str, sample: str) -> str:
     return f"{partition_prefix(user, sample)}normalized/variants.parquet"
+
+
+def report_key(user: str, sample: str) -> str:
+    return f"{partition_prefix(user, sample)}report/report.html"
 
 
 def staging_key(final_key: str, run_id: str) -> str:

@@ -37,11 +37,15 @@ class ObjectInfo:
     metadata: dict[str, str]
 
 
-def make_s3_client(settings: Settings) -> S3Client:
-    """A boto3 client that works against MinIO and other S3 servers (path style, no default CRC32)."""
+def make_s3_client(settings: Settings, *, public: bool = False) -> S3Client:
+    """A boto3 client that works against MinIO and other S3 servers (path style, no default CRC32).
+
+    `public=True` signs for the endpoint users reach (presigned URLs), which may differ from ours.
+    """
+    endpoint = (settings.s3_public_endpoint_url or settings.s3_endpoint_url) if public else settings.s3_endpoint_url
     return boto3.client(
         "s3",
-        endpoint_url=settings.s3_endpoint_url,
+        endpoint_url=endpoint,
         region_name=settings.s3_region,
         aws_access_key_id=settings.s3_access_key.get_secret_value(),
         aws_secret_access_key=settings.s3_secret_key.get_secret_value(),

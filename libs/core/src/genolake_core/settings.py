@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     # Object storage (any S3 API; MinIO in the stacks we ship).
     s3_endpoint_url: str = "http://127.0.0.1:9000"
+    s3_public_endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint as users reach it, for presigned URLs (default: s3_endpoint_url)."
+    )
     s3_region: str = "us-east-1"
     s3_access_key: SecretStr = Field(description="Access key of the pipelines' S3 account.")
     s3_secret_key: SecretStr = Field(description="Secret key of the pipelines' S3 account.")
@@ -53,6 +56,7 @@ class Settings(BaseSettings):
     # API.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    presign_seconds: int = 900
 
     @field_validator("enabled_lanes", mode="before")
     @classmethod

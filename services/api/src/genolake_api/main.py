@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from genolake_api.routes import health, manifests, partitions
+from genolake_api import problems
+from genolake_api.routes import catalog, health, manifests, partitions, runs, uploads
 from genolake_api.state import AppState
 from genolake_core.settings import get_settings
 
@@ -24,9 +25,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     app = FastAPI(title="GenoLake API", version="0.1.0", lifespan=lifespan)
-    app.include_router(health.router)
-    app.include_router(manifests.router)
-    app.include_router(partitions.router)
+    problems.install(app)
+    for module in (health, manifests, runs, partitions, uploads, catalog):
+        app.include_router(module.router)
     return app
 
 

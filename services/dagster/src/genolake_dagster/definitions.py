@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from genolake_dagster.deletions.sensor import partition_deletions_sensor
 from genolake_dagster.intake.sensors import build_lane_sensor, manifest_triage_sensor
 from genolake_dagster.lanes import ALL_LANES
 from genolake_dagster.resources import PlatformResource
@@ -17,6 +18,7 @@ defs = Definitions(
         manifest_triage_sensor,
         *STATUS_SENSORS,
         run_status_reconciler,
+        partition_deletions_sensor,
     ],
     resources={"platform": PlatformResource()},
 )

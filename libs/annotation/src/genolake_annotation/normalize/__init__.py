@@ -24,10 +24,12 @@ genotype    List(String)     sorted sequences of the called alleles from ``[REF]
 filter      String           FILTER as written (``PASS``, ``RefCall``, ``q10;s50``); null for ``.``
 qual        Float64          QUAL; null for ``.``
 dp          Int64            FORMAT DP of the sample (its position in FORMAT may vary per record), else
-                             INFO DP, else null
-af          List(Float64)    INFO AF (Number=A) when the header declares INFO AF, else null
+                             INFO DP (read only when the header declares INFO DP), else null
+af          List(Float64)    INFO AF (Number=A) when the header declares INFO AF, else null; a value
+                             that is not a number (``.``) is a null element
 ids         List(String)     every ID (``;``-separated); ``[]`` for ``.``
-end         Int64            INFO END if present, else ``start + len(ref) - 1``
+end         Int64            INFO END (when declared in the header and present), else
+                             ``start + len(ref) - 1``
 =========== ================ ==============================================================================
 
 Records: one output row per kept VCF record, in file order. A record is dropped (and counted in
@@ -48,16 +50,18 @@ Genome build: from the header's contig lengths (chromosomes 1-22, X, Y), else it
 ``settings.expected_build`` raises :class:`BuildMismatchError` on a mismatch; an undetectable build passes.
 
 Files: each output is written to ``.<name>.part-<random>.tmp`` beside it and moved into place with
-``os.replace`` only after every requested output succeeded; a scratch ``.<name>.stage-<random>.tmp`` (the
-parsed records of one streaming pass over the VCF) lives beside the first output during the run. Any
-error removes them all. Output directories are created. Each parquet file carries the run's
-``NormalizeResult`` (settings and counts) as JSON under the key-value metadata key ``genolake.normalize``
-(see :func:`read_normalize_metadata`).
+``os.replace`` only after every requested output succeeded; any error removes the temporary files and
+leaves existing outputs untouched. Output directories are created. One streaming pass over the VCF feeds
+every requested sample's output (memory stays flat: a few hundred MB whatever the genome size). Each
+parquet file carries the run's ``NormalizeResult`` (settings and counts) as JSON under the key-value
+metadata key ``genolake.normalize`` (see :func:`read_normalize_metadata`).
 
 Errors: non-VCF input, a header without ``##fileformat`` or ``#CHROM``, and malformed records raise
 :class:`VcfFormatError` with the line number and field (``POS``, ``QUAL``, ``INFO/DP``, ``FORMAT/GT``,
 ``columns`` for a wrong column count or truncated line). Unknown sample names raise it too, listing the
-samples the VCF has.
+samples the VCF has. Not supported: BCF, and bzip2/xz/zstd compression (rejected with a message).
+"Normalize" here means reshaping, not variant normalization: records are neither left-aligned nor split
+(run ``bcftools norm`` upstream if that is needed).
 """
 
 from __future__ import annotations

@@ -4,30 +4,32 @@ How a run goes:
 
 1. Read the header; resolve the requested samples; check the header's build against
    ``settings.expected_build`` (fail before writing anything).
-2. One streaming pass over the records (``reader.stage_frame``) writes a scratch parquet file with the
-   parsed site columns and, per requested sample, ``gt``/``genotype``/``dp``. If polars rejects a value, the
-   file is re-read line by line to name the malformed line and field.
+2. One streaming pass over the records: parse (``reader.stage_frame``), tag each record per sample with
+   the first drop reason (``_reason``), count (``stats.RunStats``), and feed one parquet sink per sample
+   (records without a drop reason). The sinks share the scan, so a multi-sample VCF is read once. If
+   polars rejects a value, the file is re-read line by line to name the malformed line and field.
 3. If the header gave no build, positions past a chromosome's end decide (``builds``); a mismatch with
    ``expected_build`` raises.
-4. Per sample: count the drop reasons on the scratch file, then stream the kept records to a temporary
-   parquet file with the counts and settings in its key-value metadata.
-5. Only when every output is written are they all moved into place (``os.replace``); on any error, every
-   temporary and scratch file is removed and no output is touched.
+4. Only when every output is written are they all moved into place (``os.replace``); on any error, every
+   temporary file is removed and no output is touched.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
-from genolake_annotation.normalize.builds import build_from_positions
-from genolake_annotation.normalize.errors import BuildMismatchError, VcfFormatError
+from genolake_annotation.normalize.builds import BuildSource, build_from_positions
+from genolake_annotation.normalize.errors import BuildMismatchError, NormalizeError, VcfFormatError
 from genolake_annotation.normalize.header import VcfHeader, read_vcf_header
 from genolake_annotation.normalize.reader import stage_frame
 from genolake_annotation.normalize.result import NormalizeResult
-from genolake_annotation.normalize.settings import NormalizeSettings
+from genolake_annotation.normalize.settings import Build, NormalizeSettings
+from genolake_annotation.normalize.stats import RunStats
 from genolake_annotation.normalize.validate import find_malformed_record
 from genolake_annotation.normalize.writer import AtomicOutputs, parquet_metadata
 
@@ -35,6 +37,7 @@ OUTPUT_COLUMNS = (
     "chrom", "start", "rsid", "ref", "alts", "gt", "genotype", "filter", "qual", "dp", "af", "ids", "end",
 )  # fmt: skip
 SCHEMA_VERSION = 1
+PARQUET_COMPRESSION = "zstd"
 
 
 def _sample_indices(header: VcfHeader, vcf: Path, samples: list[str]) -> list[int]:
@@ -53,13 +56,9 @@ def _reason(settings: NormalizeSettings, k: int) -> pl.Expr:
     if settings.drop_ref_blocks:
         checks.append(("ref_block", pl.col("ref_block")))
     if settings.filters is not None:
-        wanted = sorted(settings.filters)
-        values = pl.col("filter").str.split(";")
-        kept = (
-            pl.when(pl.col("filter").is_null())
-            .then(pl.lit("." in settings.filters))
-            .otherwise(pl.col("filter").is_in(wanted) | values.list.eval(pl.element().is_in(wanted)).list.any())
-        )
+        values = "|".join(re.escape(v) for v in sorted(settings.filters) if v != ".")
+        listed = pl.col("filter").str.contains(f"(?:^|;)(?:{values})(?:;|$)") if values else pl.lit(False)
+        kept = pl.when(pl.col("filter").is_null()).then(pl.lit("." in settings.filters)).otherwise(listed)
         checks.append(("filter", ~kept))
     if settings.min_qual is not None:
         checks.append(("min_qual", ~(pl.col("qual") >= settings.min_qual).fill_null(False)))
@@ -74,9 +73,40 @@ def _reason(settings: NormalizeSettings, k: int) -> pl.Expr:
     return chain.otherwise(pl.lit(None, dtype=pl.String))
 
 
+def _build(header: VcfHeader, stats: RunStats) -> tuple[Build | None, BuildSource | None]:
+    if header.detected_build is not None:
+        return header.detected_build, header.build_source
+    build = build_from_positions(stats.max_positions)
+    return build, ("positions" if build else None)
+
+
 def _check_build(settings: NormalizeSettings, detected: str | None, evidence: str) -> None:
     if settings.expected_build and detected and detected != settings.expected_build:
         raise BuildMismatchError(settings.expected_build, detected, evidence)
+
+
+def _result(
+    vcf: Path, header: VcfHeader, settings: NormalizeSettings, stats: RunStats, sample: str, k: int, out: Path
+) -> NormalizeResult:
+    build, source = _build(header, stats)
+    return NormalizeResult(
+        sample=sample,
+        source=vcf,
+        output=out,
+        records_in=stats.records,
+        records_out=stats.kept[k],
+        filtered=dict(stats.dropped[k]),
+        ref_blocks=stats.ref_blocks,
+        no_calls=stats.no_calls[k],
+        build=build,
+        build_source=source,
+        settings=settings,
+    )
+
+
+def _metadata(make_result: functools.partial[NormalizeResult], _context: object) -> dict[str, str]:
+    """Called by the parquet sink when it finishes (after the last batch): counts are complete."""
+    return parquet_metadata({"schema_version": SCHEMA_VERSION, **make_result().model_dump(mode="json")})
 
 
 def normalize_vcf(
@@ -95,13 +125,33 @@ def normalize_vcf(
     header = read_vcf_header(vcf)
     samples = list(finals)
     indices = _sample_indices(header, vcf, samples)
-    build, build_source = header.detected_build, header.build_source
-    _check_build(settings, build, f"from the header's {build_source}")
+    _check_build(settings, header.detected_build, f"from the header's {header.build_source}")
+
+    stats = RunStats(indices, settings.active_checks(), track_positions=header.detected_build is None)
+    frame = stage_frame(vcf, header, indices)
+    frame = frame.with_columns(_reason(settings, k).alias(f"reason_{k}") for k in indices)
+    frame = frame.map_batches(stats.update, streamable=True, schema=frame.collect_schema())
 
     with AtomicOutputs() as atomic:
-        stage = atomic.scratch(next(iter(finals.values())), "stage")
+        temps: dict[str, Path] = {}
+        sinks = []
+        for sample, k in zip(samples, indices):
+            temps[sample] = atomic.temp_for(finals[sample])
+            make_result = functools.partial(_result, vcf, header, settings, stats, sample, k, finals[sample])
+            rename = {f"gt_{k}": "gt", f"genotype_{k}": "genotype", f"dp_{k}": "dp"}
+            sinks.append(
+                frame.filter(pl.col(f"reason_{k}").is_null())
+                .rename(rename)
+                .select(OUTPUT_COLUMNS)
+                .sink_parquet(
+                    temps[sample],
+                    compression=PARQUET_COMPRESSION,
+                    metadata=functools.partial(_metadata, make_result),
+                    lazy=True,
+                )
+            )
         try:
-            stage_frame(vcf, header, indices).sink_parquet(stage, compression="lz4", statistics=False)
+            pl.collect_all(sinks)
         except pl.exceptions.PolarsError as exc:
             located = find_malformed_record(vcf, header, indices)
             raise (located or VcfFormatError(f"cannot parse {vcf.name}: {exc}")) from exc
@@ -111,53 +161,20 @@ def normalize_vcf(
                 raise
             raise located from exc
 
-        scanned = pl.scan_parquet(stage)
-        site = scanned.select(
-            pl.len().alias("records"),
-            pl.col("ref_block").sum().alias("ref_blocks"),
-        ).collect()
-        records_in, ref_blocks = int(site["records"][0]), int(site["ref_blocks"][0])
-        if build is None:
-            maxima = scanned.group_by("chrom").agg(pl.col("start").max()).collect()
-            build = build_from_positions(dict(zip(maxima["chrom"], maxima["start"])))
-            build_source = "positions" if build else None
+        build, source = _build(header, stats)
+        if source == "positions":
             _check_build(settings, build, "positions beyond the chromosome ends of the other build")
-
-        results: dict[str, NormalizeResult] = {}
+        results = {}
         for sample, k in zip(samples, indices):
-            final = finals[sample]
-            reason = _reason(settings, k).alias("reason")
-            stats = (
-                scanned.select(reason, pl.col(f"genotype_{k}").is_null().alias("no_call"))
-                .group_by("reason")
-                .agg(pl.len().alias("n"), pl.col("no_call").sum().alias("no_calls"))
-                .collect()
-            )
-            counts = {r: int(n) for r, n in zip(stats["reason"], stats["n"])}
-            filtered = {check: counts.get(check, 0) for check in settings.active_checks()}
-            kept_rows = stats.filter(pl.col("reason").is_null())
-            no_calls = int(kept_rows["no_calls"].sum()) if kept_rows.height else 0
-            result = NormalizeResult(
-                sample=sample,
-                source=vcf,
-                output=final,
-                records_in=records_in,
-                records_out=counts.get(None, 0),  # type: ignore[call-overload]
-                filtered=filtered,
-                ref_blocks=ref_blocks,
-                no_calls=no_calls,
-                build=build,
-                build_source=build_source,
-                settings=settings,
-            )
-            payload = {"schema_version": SCHEMA_VERSION, **result.model_dump(mode="json")}
-            rename = {f"gt_{k}": "gt", f"genotype_{k}": "genotype", f"dp_{k}": "dp"}
-            (
-                scanned.filter(_reason(settings, k).is_null())
-                .rename(rename)
-                .select(OUTPUT_COLUMNS)
-                .sink_parquet(atomic.temp_for(final), metadata=parquet_metadata(payload))
-            )
+            result = _result(vcf, header, settings, stats, sample, k, finals[sample])
+            written = pl.scan_parquet(temps[sample]).select(pl.len()).collect().item()
+            if written != result.records_out or stats.records != result.records_out + sum(
+                result.filtered.values()
+            ):
+                raise NormalizeError(
+                    f"internal error: {written} records written for {sample} but {result.records_out} "
+                    "counted (the polars streaming plan changed?)"
+                )
             results[sample] = result
         atomic.commit()
     return results

@@ -21,13 +21,11 @@ def temp_path(final: Path, tag: str) -> Path:
 class AtomicOutputs:
     """Context manager handing out temporary paths; ``commit`` moves them into place.
 
-    Leaving the block without ``commit`` (an exception) removes every temporary file. Files registered
-    with ``scratch`` are always removed.
+    Leaving the block without ``commit`` (an exception) removes every temporary file.
     """
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
-        self._scratch: list[Path] = []
 
     def __enter__(self) -> AtomicOutputs:
         return self
@@ -38,12 +36,6 @@ class AtomicOutputs:
         self._pending.append((tmp, final))
         return tmp
 
-    def scratch(self, beside: Path, tag: str) -> Path:
-        beside.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_path(beside, tag)
-        self._scratch.append(tmp)
-        return tmp
-
     def commit(self) -> None:
         for tmp, final in self._pending:
             os.replace(tmp, final)
@@ -52,10 +44,9 @@ class AtomicOutputs:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        for tmp in [t for t, _ in self._pending] + self._scratch:
+        for tmp, _ in self._pending:
             tmp.unlink(missing_ok=True)
         self._pending.clear()
-        self._scratch.clear()
 
 
 def parquet_metadata(payload: dict[str, object]) -> dict[str, str]:

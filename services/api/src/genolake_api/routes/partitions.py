@@ -1,16 +1,25 @@
-"""Partitions (`{user}/{sample}`) and the assets each holds."""
+"""Partitions (`{user}/{sample}`): what exists, rows, report, downloads, deletion."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from genolake_api.auth import CurrentUser, require_access
+from genolake_api.routes.runs import RunOut
+from genolake_api.services import objects, partitions as service, tables
 from genolake_api.state import StateDep
+from genolake_core.ids import SAMPLE_PATTERN, USER_PATTERN
+from genolake_core.layout import report_key
 
 router = APIRouter(prefix="/partitions", tags=["partitions"])
+User = Annotated[str, Path(pattern=USER_PATTERN.pattern, max_length=63)]
+Sample = Annotated[str, Path(pattern=SAMPLE_PATTERN.pattern, max_length=128)]
 
 
 class PartitionOut(BaseModel):
@@ -23,16 +32,90 @@ class PartitionOut(BaseModel):
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> PartitionOut:
-        return cls(
-            key=doc["_id"],
-            user=doc["user"],
-            sample=doc["sample"],
-            batch_ids=doc.get("batch_ids", []),
-            assets=doc.get("assets", {}),
-            created_at=doc.get("created_at"),
-        )
+        return cls(key=doc["_id"], user=doc["user"], sample=doc["sample"], batch_ids=doc.get("batch_ids", []),
+                   assets=doc.get("assets", {}), created_at=doc.get("created_at"))
+
+
+class PartitionDetailOut(PartitionOut):
+    stale: dict[str, list[str]] = {}
+    runs: list[RunOut] = []
+
+
+class TablePageOut(BaseModel):
+    table: str
+    partition: str
+    offset: int
+    limit: int
+    total: int
+    rows: list[dict[str, Any]]
+
+
+class DownloadOut(BaseModel):
+    asset: str
+    key: str
+    url: str
+    expires_in: int
+
+
+class DeletedOut(BaseModel):
+    audit_id: str
+    partition: str
+    deleted: dict[str, Any]
 
 
 @router.get("", response_model=list[PartitionOut])
-def list_partitions(state: StateDep, user: str | None = None) -> list[PartitionOut]:
-    return [PartitionOut.from_doc(doc) for doc in state.docs.list_partitions(user)]
+def list_partitions(state: StateDep, principal: CurrentUser,
+                    user: Annotated[str | None, Query(pattern=USER_PATTERN.pattern)] = None) -> list[PartitionOut]:
+    """Your partitions (an admin sees everyone's, or one user's with `user`)."""
+    return [PartitionOut.from_doc(doc) for doc in service.visible_partitions(state, principal, user)]
+
+
+@router.get("/{user}/{sample}", response_model=PartitionDetailOut)
+def get_partition(user: User, sample: Sample, state: StateDep, principal: CurrentUser) -> PartitionDetailOut:
+    doc = service.get_partition(state, principal, user, sample)
+    base = PartitionOut.from_doc(doc).model_dump()
+    return PartitionDetailOut(**base, stale=doc["stale"], runs=[RunOut.from_doc(run) for run in doc["runs"]])
+
+
+@router.delete("/{user}/{sample}", response_model=DeletedOut)
+def delete_partition(user: User, sample: Sample, state: StateDep, principal: CurrentUser) -> DeletedOut:
+    """Delete the sample everywhere (lake, uploads, documents; Dagster's partition shortly after). Audited."""
+    return DeletedOut(**service.delete_partition(state, principal, user, sample))
+
+
+@router.get("/{user}/{sample}/tables/{table}", response_model=TablePageOut)
+def table_rows(
+    user: User, sample: Sample, table: str, state: StateDep, principal: CurrentUser,
+    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    chrom: str | None = None, rsid: str | None = None, filter: str | None = None,  # noqa: A002
+) -> TablePageOut:
+    """Rows of a parquet asset in file order; equality filters on the columns the table allows."""
+    require_access(principal, user)
+    filters = {name: value for name, value in {"chrom": chrom, "rsid": rsid, "filter": filter}.items() if value is not None}
+    return TablePageOut(**tables.read_page(state, table, user, sample, filters, offset, limit))
+
+
+@router.get("/{user}/{sample}/assets/{asset}/download", response_model=DownloadOut)
+def download(user: User, sample: Sample, asset: str, state: StateDep, principal: CurrentUser) -> DownloadOut:
+    """A presigned GET URL for the asset's parquet."""
+    return DownloadOut(**objects.presign_download(state, principal, user, sample, asset))
+
+
+@router.get("/{user}/{sample}/report", response_class=StreamingResponse,
+            responses={200: {"content": {"text/html": {}}}})
+def report(user: User, sample: Sample, state: StateDep, principal: CurrentUser) -> StreamingResponse:
+    """The partition's HTML report, streamed from the lake."""
+    require_access(principal, user)
+    key = report_key(user, sample)
+    if state.store.head(state.settings.lake_bucket, key) is None:
+        raise HTTPException(status_code=404, detail=f"no report for {user}/{sample} yet")
+    body = state.store.open(state.settings.lake_bucket, key)
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while chunk := body.read(64 * 1024):
+                yield chunk
+        finally:
+            body.close()
+
+    return StreamingResponse(chunks(), media_type="text/html; charset=utf-8")

@@ -1,0 +1,51 @@
+"""`genolake admin`: users and API keys (tokens are printed once; only their hash is stored)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from genolake_core.accounts import create_key, create_user, revoke_key
+from genolake_core.docstore import DocStore
+from genolake_core.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="Users and API keys.")
+
+
+@app.command("create-user")
+def create_user_command(
+    user: str, admin: Annotated[bool, typer.Option(help="May see every user's data.")] = False,
+    key: Annotated[bool, typer.Option(help="Also create an API key and print it.")] = True,
+) -> None:
+    docs = DocStore.from_settings(get_settings())
+    try:
+        created = create_user(docs, user, is_admin=admin)
+        typer.echo(f"user {user} {'created' if created else 'exists'}", err=True)
+        if key:
+            typer.echo(create_key(docs, user))
+    finally:
+        docs.close()
+
+
+@app.command("create-key")
+def create_key_command(user: str) -> None:
+    docs = DocStore.from_settings(get_settings())
+    try:
+        typer.echo(create_key(docs, user))
+    except KeyError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        docs.close()
+
+
+@app.command("revoke-key")
+def revoke_key_command(key_id: str) -> None:
+    docs = DocStore.from_settings(get_settings())
+    try:
+        if not revoke_key(docs, key_id):
+            typer.echo(f"error: no active key {key_id}", err=True)
+            raise typer.Exit(1)
+    finally:
+        docs.close()

@@ -1,0 +1,48 @@
+"""Runs: status, timings, error summary and the Dagster UI link (re-execute from there)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+
+from genolake_api.auth import CurrentUser, require_access
+from genolake_api.state import StateDep
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+class RunOut(BaseModel):
+    run_id: str
+    status: str
+    batch_id: str | None = None
+    lane: str | None = None
+    partition: str | None = None
+    job: str | None = None
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
+    created_at: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration_seconds: float | None = None
+    error: str | None = None
+    dagster_url: str | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> RunOut:
+        fields = {key: value for key, value in doc.items() if key in cls.model_fields and key != "run_id"}
+        start, end = doc.get("start_time"), doc.get("end_time")
+        fields["duration_seconds"] = (end - start).total_seconds() if start and end else None
+        return cls(run_id=doc["_id"], **fields)
+
+
+@router.get("/{run_id}", response_model=RunOut)
+def get_run(run_id: str, state: StateDep, principal: CurrentUser) -> RunOut:
+    doc = state.docs.runs.find_one({"_id": run_id})
+    if doc is None:
+        raise HTTPException(status_code=404, detail=f"run {run_id!r} not found")
+    partition = doc.get("partition") or ""
+    require_access(principal, partition.split("/", 1)[0] or None)
+    return RunOut.from_doc(doc)

@@ -1,0 +1,90 @@
+"""Partitions: listing, details (assets, runs, staleness) and deletion."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import HTTPException
+
+from genolake_api.auth import require_access
+from genolake_api.state import AppState
+from genolake_core.accounts import Principal
+from genolake_core.docstore import TERMINAL_RUN_STATUSES, utcnow
+from genolake_core.ids import partition_key
+from genolake_core.layout import partition_prefix
+
+# asset -> the assets it is computed from (for staleness: an upstream newer than the asset).
+UPSTREAM: dict[str, list[str]] = {"normalized_variants": []}
+
+
+def visible_partitions(state: AppState, principal: Principal, user: str | None) -> list[dict[str, Any]]:
+    if user is not None and not principal.may_access(user):
+        return []
+    return state.docs.list_partitions(user if user is not None or principal.is_admin else principal.user)
+
+
+def staleness(assets: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """asset -> upstream assets materialized after it (empty: fresh)."""
+    result: dict[str, list[str]] = {}
+    for name, info in assets.items():
+        newer = [up for up in UPSTREAM.get(name, []) if up in assets
+                 and assets[up].get("materialized_at") and info.get("materialized_at")
+                 and assets[up]["materialized_at"] > info["materialized_at"]]
+        result[name] = newer
+    return result
+
+
+def get_partition(state: AppState, principal: Principal, user: str, sample: str) -> dict[str, Any]:
+    key = partition_key(user, sample)
+    require_access(principal, user)
+    doc = state.docs.partitions.find_one({"_id": key})
+    if doc is None:
+        raise HTTPException(status_code=404, detail=f"partition {key} not found")
+    doc["runs"] = list(state.docs.runs.find({"partition": key}).sort("created_at", -1).limit(50))
+    doc["stale"] = staleness(doc.get("assets", {}))
+    return doc
+
+
+def delete_partition(state: AppState, principal: Principal, user: str, sample: str) -> dict[str, Any]:
+    """Delete every lake object, upload and document of the partition; keep an audit document.
+
+    Refused (409) while a run of the partition is in flight. Uploaded files are deleted when no other
+    partition's batch names them. Dagster's own partition entry is removed by the
+    `partition_deletions` sensor (pending -> done in `partition_deletions`).
+    """
+    doc = get_partition(state, principal, user, sample)
+    key = doc["_id"]
+    active = [run["_id"] for run in doc["runs"] if run.get("status") not in TERMINAL_RUN_STATUSES]
+    if active:
+        raise HTTPException(status_code=409, detail=f"runs in progress for {key}: {', '.join(active)}; retry when done")
+    settings, store, docs = state.settings, state.store, state.docs
+    audit_id = uuid.uuid4().hex
+    docs.audit.insert_one({"_id": audit_id, "action": "delete_partition", "partition": key, "by": principal.user,
+                           "at": utcnow(), "status": "started"})
+    lake_objects = store.delete_prefix(settings.lake_bucket, partition_prefix(user, sample))
+    uploads = 0
+    batch_ids = doc.get("batch_ids", [])
+    for batch_id in batch_ids:
+        manifest = docs.get_manifest(batch_id)
+        if manifest is None:
+            continue
+        remaining = [p for p in manifest.get("partitions", []) if p != key]
+        if remaining:
+            docs.manifests.update_one({"_id": batch_id}, {"$set": {"partitions": remaining, "updated_at": utcnow()}})
+            continue
+        for run in manifest.get("planned_runs", []):
+            config = run.get("run_config", {}).get("ops", {})
+            for op in config.values():
+                vcf_key = op.get("config", {}).get("vcf_key")
+                if vcf_key and store.head(settings.landing_bucket, vcf_key) is not None:
+                    store.delete(settings.landing_bucket, vcf_key)
+                    uploads += 1
+        docs.manifests.delete_one({"_id": batch_id})
+    runs = docs.runs.delete_many({"partition": key}).deleted_count
+    docs.partitions.delete_one({"_id": key})
+    docs.deletions.update_one({"_id": key}, {"$set": {"status": "pending", "requested_at": utcnow(), "audit_id": audit_id}},
+                              upsert=True)
+    summary = {"lake_objects": lake_objects, "uploads": uploads, "run_documents": runs, "batches": batch_ids}
+    docs.audit.update_one({"_id": audit_id}, {"$set": {"status": "done", "deleted": summary}})
+    return {"audit_id": audit_id, "partition": key, "deleted": summary}

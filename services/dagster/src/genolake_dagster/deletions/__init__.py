@@ -1,0 +1,1 @@
+"""Sample deletion, Dagster side: the API deletes data and documents; this removes the partition."""
