@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser
 from genolake_api.routes.runs import RunOut
 from genolake_api.services import manifests as service
 from genolake_api.state import StateDep
+from genolake_core.docstore import ManifestStatus
 
 router = APIRouter(prefix="/manifests", tags=["manifests"])
+# batch ids, and the ids of rejected uploads that reused one (`{batch_id}#{etag16}`); no control characters.
+BatchIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:#@-]{0,200}$")]
 
 
 class AttemptOut(BaseModel):
@@ -55,14 +58,15 @@ class SubmittedOut(BaseModel):
 
 @router.get("", response_model=list[ManifestStatusOut])
 def list_manifests(
-    state: StateDep, principal: CurrentUser, status: str | None = None,
+    state: StateDep, principal: CurrentUser, status: ManifestStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ManifestStatusOut]:
-    return [ManifestStatusOut.from_doc(doc) for doc in service.list_manifests(state, principal, status, limit)]
+    value = status.value if status is not None else None
+    return [ManifestStatusOut.from_doc(doc) for doc in service.list_manifests(state, principal, value, limit)]
 
 
 @router.get("/{batch_id}", response_model=ManifestStatusOut)
-def get_manifest(batch_id: str, state: StateDep, principal: CurrentUser) -> ManifestStatusOut:
+def get_manifest(batch_id: BatchIdPath, state: StateDep, principal: CurrentUser) -> ManifestStatusOut:
     return ManifestStatusOut.from_doc(service.get_manifest(state, principal, batch_id))
 
 

@@ -20,6 +20,8 @@ from genolake_core.layout import report_key
 router = APIRouter(prefix="/partitions", tags=["partitions"])
 User = Annotated[str, Path(pattern=USER_PATTERN.pattern, max_length=63)]
 Sample = Annotated[str, Path(pattern=SAMPLE_PATTERN.pattern, max_length=128)]
+Asset = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+FILTER_VALUE = r"^[A-Za-z0-9._;:-]{1,100}$"
 
 
 class PartitionOut(BaseModel):
@@ -85,9 +87,11 @@ def delete_partition(user: User, sample: Sample, state: StateDep, principal: Cur
 
 @router.get("/{user}/{sample}/tables/{table}", response_model=TablePageOut)
 def table_rows(
-    user: User, sample: Sample, table: str, state: StateDep, principal: CurrentUser,
+    user: User, sample: Sample, table: Asset, state: StateDep, principal: CurrentUser,
     offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    chrom: str | None = None, rsid: str | None = None, filter: str | None = None,  # noqa: A002
+    chrom: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
+    rsid: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
+    filter: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,  # noqa: A002
 ) -> TablePageOut:
     """Rows of a parquet asset in file order; equality filters on the columns the table allows."""
     require_access(principal, user)
@@ -96,7 +100,7 @@ def table_rows(
 
 
 @router.get("/{user}/{sample}/assets/{asset}/download", response_model=DownloadOut)
-def download(user: User, sample: Sample, asset: str, state: StateDep, principal: CurrentUser) -> DownloadOut:
+def download(user: User, sample: Sample, asset: Asset, state: StateDep, principal: CurrentUser) -> DownloadOut:
     """A presigned GET URL for the asset's parquet."""
     return DownloadOut(**objects.presign_download(state, principal, user, sample, asset))
 

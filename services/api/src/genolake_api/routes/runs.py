@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser, require_access
@@ -39,7 +41,7 @@ class RunOut(BaseModel):
 
 
 @router.get("/{run_id}", response_model=RunOut)
-def get_run(run_id: str, state: StateDep, principal: CurrentUser) -> RunOut:
+def get_run(run_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], state: StateDep, principal: CurrentUser) -> RunOut:
     doc = state.docs.runs.find_one({"_id": run_id})
     if doc is None:
         raise HTTPException(status_code=404, detail=f"run {run_id!r} not found")
