@@ -63,6 +63,9 @@ ferretdb_build() {
 }
 ferretdb_build
 
+# Compose CLI (renders docker-compose.yaml in tests), mc and hadolint: see the script.
+bash "$(dirname "${BASH_SOURCE[0]}")/install-compose-tools.sh"
+
 if ! command -v uv >/dev/null || [ "$(uv --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   log "pip install uv==$UV_VERSION"
   python3 -m pip install -q "uv==$UV_VERSION"
