@@ -89,16 +89,18 @@ def test_same_manifest_twice_launches_one_run(
     def all_archived() -> bool:
         return not list(store.list(settings.landing_bucket, f"manifests/{user}/"))
 
-    wait_for("every copy to be archived", all_archived, timeout=60)
+    wait_for("every copy to be archived", all_archived, timeout=120)
     doc = docs.get_manifest(batch_id)
     assert doc is not None and doc["status"] == "success"
-    assert len(doc.get("duplicate_uploads", [])) == 2
+    assert len(doc.get("duplicate_uploads", [])) == 2, doc.get("duplicate_uploads")
+    for key in [*doc["duplicate_uploads"], doc["archive_key"]]:
+        assert store.head(settings.landing_bucket, key) is not None, key
     assert len(dagster_runs.for_batch(batch_id)) == 1
 
     # Different content under an accepted batch id is refused, and the batch stays as it was.
     changed = {**manifest, "tags": {"note": "changed"}}
     put_manifest(store, settings, user, "conflict", changed)
-    wait_for("the conflicting manifest to be archived", all_archived, timeout=60)
+    wait_for("the conflicting manifest to be archived", all_archived, timeout=120)
     conflicts = list(docs.manifests.find({"batch_id": batch_id, "status": "rejected"}))
     assert len(conflicts) == 1
     assert "already accepted with different content" in conflicts[0]["reasons"][0]

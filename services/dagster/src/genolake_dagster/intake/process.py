@@ -221,11 +221,13 @@ class ManifestIntake:
         source = doc.get("source", {})
         same_object = source.get("key") == info.key and source.get("etag") == info.etag
         archive_outcome = ArchiveOutcome.ACCEPTED if same_object else ArchiveOutcome.DUPLICATE
-        destination = self._archive(info, archive_outcome, doc["_id"])
+        destination = archive_key(archive_outcome, info.key, info.etag, info.last_modified)
+        # The document names the archive before the manifest moves there (both steps repeatable).
         if same_object:
             self.docs.upsert_manifest(doc["_id"], {"archive_key": destination})
         else:
             self.docs.upsert_manifest(doc["_id"], {}, add_to_sets={"duplicate_uploads": [destination]})
+        self._archive(info, archive_outcome, doc["_id"])
         outcome.counts[f"archived_{archive_outcome.value}"] += 1
 
     # --- rejection and archiving -----------------------------------------------------------
