@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from genolake_cli.commands import admin, bootstrap, manifest, normalize, prs, stack, submit
+from genolake_cli.commands import admin, analyze, annotate, bootstrap, manifest, normalize, prs, report, stack, submit
 
 app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
 app.command("normalize")(normalize.normalize)
 app.command("prs")(prs.prs)
+app.command("annotate")(annotate.annotate)
+app.command("report")(report.report)
+app.command("analyze")(analyze.analyze)
 app.command("submit")(submit.submit)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.add_typer(stack.app, name="stack")

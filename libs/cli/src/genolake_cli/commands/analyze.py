@@ -1,0 +1,105 @@
+"""`genolake analyze`: a VCF -> normalize -> annotate -> report, locally, into one folder.
+
+``--out DIR`` receives ``normalized.parquet``, ``annotations/`` (the ``genolake annotate`` outputs) and
+``report.html``. Module selection is the same as ``genolake annotate`` (``--modules``, ``--modules-dir``,
+``--registry``). Each step writes its outputs atomically; a failing step leaves the earlier steps'
+outputs in place and exits non-zero naming the step.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from genolake_cli.commands.annotate import check_engine, resolve, split_names
+
+
+def analyze(
+    vcf: Annotated[Path, typer.Option(help="Input VCF (plain, gzip or bgzip).")],
+    user: Annotated[str, typer.Option(help="User the sample belongs to (report title and provenance).")],
+    out: Annotated[Path, typer.Option(help="Output folder.")],
+    sample: Annotated[str | None, typer.Option(help="VCF sample (default: the only one).")] = None,
+    modules: Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")] = None,
+    modules_dir: Annotated[
+        Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
+    ] = None,
+    registry: Annotated[
+        Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+    engine: Annotated[str, typer.Option(help="Matching engine: polars or duckdb.")] = "polars",
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="FILTER values to keep (repeat or comma-separate); default: all."),
+    ] = None,
+    expected_build: Annotated[
+        str | None, typer.Option(help="GRCh37 or GRCh38: fail on another build.")
+    ] = None,
+    prs: Annotated[Path | None, typer.Option(help="PRS results parquet to include in the report.")] = None,
+) -> None:
+    """Normalize, annotate and report one sample of a VCF locally; prints where everything went."""
+    from pydantic import ValidationError
+
+    from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
+    from genolake_annotation.modules import annotate as run_annotate
+    from genolake_annotation.modules.longevity import LongevityMapError
+    from genolake_annotation.modules.manifest import ModuleIntegrityError, sha256_of
+    from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
+    from genolake_annotation.report import write_report
+    from genolake_cli.commands.report import read_prs
+
+    check_engine(engine)
+    filters = None
+    if filter_:
+        filters = frozenset(p.strip() for value in filter_ for p in value.split(",") if p.strip())
+    try:
+        settings = NormalizeSettings(filters=filters, expected_build=expected_build)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        typer.echo(f"error: invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(code=2) from exc
+    run_id = uuid.uuid4().hex
+    out.mkdir(parents=True, exist_ok=True)
+    normalized = out / "normalized.parquet"
+    annotations = out / "annotations"
+    report_path = out / "report.html"
+    step = "normalize"
+    try:
+        result = normalize_single(vcf, normalized, sample=sample, settings=settings)
+        step = "modules"
+        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir)
+        step = "annotate"
+        annotated = run_annotate(normalized, compiled, annotations, engine=engine, run_id=run_id)  # type: ignore[arg-type]
+        step = "report"
+        provenance = {
+            "user": user,
+            "sample": result.sample,
+            "vcf": str(vcf),
+            "vcf sha256": sha256_of(vcf),
+            "run id": run_id,
+        }
+        write_report(annotations, provenance, read_prs(prs, result.sample), report_path)  # type: ignore[arg-type]
+    except (
+        NormalizeError,
+        ModuleSourceError,
+        ModuleSpecError,
+        ModuleIntegrityError,
+        LongevityMapError,
+        FileNotFoundError,
+        ValueError,
+    ) as exc:
+        typer.echo(f"error ({step}): {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    payload = {
+        "run_id": run_id,
+        "sample": result.sample,
+        "normalized": str(normalized),
+        "annotations": str(annotations),
+        "report": str(report_path),
+        "records_out": result.records_out,
+        "modules": [s.model_dump() for s in annotated.modules],
+    }
+    typer.echo(json.dumps(payload, indent=2))

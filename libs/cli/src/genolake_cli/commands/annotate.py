@@ -1,0 +1,108 @@
+"""`genolake annotate`: a normalized parquet + annotation modules -> an annotation output folder.
+
+Modules (``--modules a,b``; default: all available) come from ``--modules-dir`` (a local folder of
+compiled modules, module specs and/or ``longevitymap.sqlite``), else from ``--registry`` (a
+``modules.yaml``), else from the default registry (``longevitymap`` from Hugging Face, the built-in
+``mthfr_nad`` and ``cyp_panel``). Specs and the LongevityMap database are compiled into ``--cache-dir``.
+Prints the per-module summary as JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from genolake_annotation.modules import CompiledModule
+
+ENGINES = ("polars", "duckdb")
+
+
+def split_names(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    return names or None
+
+
+def resolve(
+    names: list[str] | None, modules_dir: Path | None, registry: Path | None, cache_dir: Path | None
+) -> list[CompiledModule]:
+    """The compiled modules a command asked for (see the module docstring for the precedence)."""
+    from genolake_annotation.modules import LocalSource, default_registry, load_registry, resolve_modules
+    from genolake_annotation.modules.registry import default_cache_dir
+
+    cache = cache_dir or default_cache_dir()
+    if modules_dir is not None:
+        source = LocalSource(modules_dir)
+        wanted = names if names is not None else source.available()
+        if not wanted:
+            raise ValueError(f"no modules found in {modules_dir}")
+        return [source.fetch(name, None, cache) for name in wanted]
+    reg = load_registry(registry) if registry is not None else default_registry()
+    return resolve_modules(reg, names, cache_dir=cache)
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"{engine!r} is not one of {', '.join(ENGINES)}", param_hint="--engine")
+    return engine
+
+
+def annotate(
+    normalized: Annotated[Path, typer.Option(help="Normalized parquet of one sample (genolake normalize).")],
+    out: Annotated[
+        Path, typer.Option(help="Output folder (annotations.parquet, studies, summary, lineage).")
+    ],
+    modules: Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")] = None,
+    engine: Annotated[
+        str, typer.Option(help="Matching engine: polars or duckdb (identical results).")
+    ] = "polars",
+    modules_dir: Annotated[
+        Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
+    ] = None,
+    registry: Annotated[
+        Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+    memory_limit: Annotated[str, typer.Option(help="DuckDB memory limit (e.g. 1GB).")] = "1GB",
+    run_id: Annotated[str | None, typer.Option(help="Run id recorded in the lineage.")] = None,
+) -> None:
+    """Annotate one sample with annotation modules; prints the per-module summary as JSON."""
+    import json
+
+    from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
+    from genolake_annotation.modules import annotate as run_annotate
+    from genolake_annotation.modules.longevity import LongevityMapError
+    from genolake_annotation.modules.manifest import ModuleIntegrityError
+
+    check_engine(engine)
+    try:
+        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir)
+        result = run_annotate(
+            normalized,
+            compiled,
+            out,
+            engine=engine,
+            run_id=run_id,
+            memory_limit=memory_limit,  # type: ignore[arg-type]
+        )
+    except (
+        ModuleSourceError,
+        ModuleSpecError,
+        ModuleIntegrityError,
+        LongevityMapError,
+        FileNotFoundError,
+        ValueError,
+    ) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    payload = {
+        "out_dir": str(result.out_dir),
+        "engine": result.engine,
+        "run_id": result.run_id,
+        "modules": [s.model_dump() for s in result.modules],
+    }
+    typer.echo(json.dumps(payload, indent=2))
