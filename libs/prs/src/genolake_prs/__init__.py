@@ -22,15 +22,32 @@ from genolake_prs.errors import (
 )
 from genolake_prs.genome_build import GenomeBuild, detect_vcf_build, normalize_build
 from genolake_prs.genotypes import scan_genotypes
-from genolake_prs.match import MATCH_LOG_COLUMNS, MATCH_TYPES, match_variants
+from genolake_prs.match import (
+    MATCH_LOG_COLUMNS,
+    MATCH_TYPES,
+    REASONS,
+    STATUSES,
+    PreparedScores,
+    classify,
+    match_variants,
+    prepare_scores,
+)
 from genolake_prs.percentile import PercentileResult, ReferenceDistribution
 from genolake_prs.reference import reference_alleles_from_fasta
-from genolake_prs.score import SCORE_SCHEMA, PrsResult, ScoreSummary, check_builds, score_sample, score_samples
+from genolake_prs.score import (
+    SCORE_SCHEMA,
+    PrsResult,
+    ScoreSummary,
+    check_builds,
+    score_sample,
+    score_samples,
+)
 from genolake_prs.scoring_file import (
     VARIANT_SCHEMA,
     ScoringFile,
     ScoringFileHeader,
     read_scoring_file,
+    read_scoring_files,
     read_scoring_parquet,
     write_scoring_parquet,
 )
@@ -39,7 +56,9 @@ from genolake_prs.settings import PrsSettings
 __all__ = [
     "MATCH_LOG_COLUMNS",
     "MATCH_TYPES",
+    "REASONS",
     "SCORE_SCHEMA",
+    "STATUSES",
     "VARIANT_SCHEMA",
     "BuildMismatchError",
     "CatalogError",
@@ -47,6 +66,7 @@ __all__ = [
     "LowOverlapError",
     "PercentileResult",
     "PgsCatalogClient",
+    "PreparedScores",
     "PrsError",
     "PrsResult",
     "PrsSettings",
@@ -60,10 +80,13 @@ __all__ = [
     "ScoringFileError",
     "ScoringFileHeader",
     "check_builds",
+    "classify",
     "detect_vcf_build",
     "match_variants",
     "normalize_build",
+    "prepare_scores",
     "read_scoring_file",
+    "read_scoring_files",
     "read_scoring_parquet",
     "reference_alleles_from_fasta",
     "scan_genotypes",

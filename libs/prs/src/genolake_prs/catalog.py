@@ -30,7 +30,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from genolake_prs.errors import CatalogError, ScoringFileError
 from genolake_prs.genome_build import GenomeBuild, normalize_build
-from genolake_prs.scoring_file import ScoringFile, read_scoring_file, read_scoring_parquet, write_scoring_parquet
+from genolake_prs.scoring_file import (
+    ScoringFile,
+    read_scoring_file,
+    read_scoring_parquet,
+    write_scoring_parquet,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,9 @@ Rules:
 - The dosage of the effect allele is the number of times the (strand-resolved) effect allele
   occurs in the sample's ``genotype`` list: 0/1/2 for diploid calls, 0/1 for haploid calls.
 - A call is *missing* when ``genotype`` is null or empty or the raw ``gt`` has any ``.`` (partly
-  missing calls such as ``0/.`` are missing, as in plink2). Missing calls contribute 0 and are
-  counted; nothing is imputed.
+  missing calls such as ``0/.`` are missing, as with plink2's ``--vcf-half-call missing``).
+  Missing calls contribute 0 and are counted; nothing is imputed (plink2's
+  ``no-mean-imputation``).
 - Calls with more than two alleles are treated as missing (reason ``ploidy_above_2``).
 - Contribution: additive ``dosage * effect_weight``; otherwise the per-dosage weight
   ``dosage_<d>_weight`` (dominant and recessive rows are stored as per-dosage weights).
@@ -16,14 +17,15 @@ from __future__ import annotations
 
 import polars as pl
 
-MAX_PLOIDY = 2
-
 
 def prepare_genotypes(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """The per-record columns the matcher needs, from a contract-shaped genotype frame.
+    """Scalar per-record columns the matcher needs, from a contract-shaped genotype frame.
 
-    Output: ``[sample_record,] chrom, pos, sample_ref, sample_alts, n_alts, alt1, gt, call_missing,
-    ploidy, g0, g1, sample_af``. ``sample_record`` (the record's row number) is passed through when present.
+    Output: ``sample_record, locus`` (passed through), ``sample_ref, alt1, n_alts, sample_alts``
+    (ALTs joined by ``,``), ``alts_multi`` (ALT list, multi-allelic records only), ``gt``,
+    ``call_missing``, ``ploidy``, ``g0``, ``g1`` (called alleles), ``af0`` (AF of the first ALT),
+    ``af_sum`` and ``af_multi`` (AF list, multi-allelic records only). Alleles are upper-cased.
+    List columns are reduced here so that joins carry scalars only.
     """
     schema = frame.collect_schema()
     missing = pl.col("genotype").is_null() | (pl.col("genotype").list.len() == 0)
@@ -31,24 +33,29 @@ def prepare_genotypes(frame: pl.LazyFrame) -> pl.LazyFrame:
         missing = missing | pl.col("gt").str.contains(".", literal=True).fill_null(False)
         gt = pl.col("gt")
     else:
-        gt = pl.lit(None, dtype=pl.String).alias("gt")
-    af = pl.col("af") if "af" in schema else pl.lit(None, dtype=pl.List(pl.Float64)).alias("af")
-    upper = pl.element().str.to_uppercase()
-    record = [pl.col("sample_record").cast(pl.UInt64)] if "sample_record" in schema else []
+        gt = pl.lit(None, dtype=pl.String)
+    has_af = "af" in schema and schema["af"] != pl.Null()
+    af = pl.col("af").cast(pl.List(pl.Float64)) if has_af else pl.lit(None, dtype=pl.List(pl.Float64))
+    multi = pl.col("alts").list.len() > 1
     return frame.select(
-        *record,
-        pl.col("chrom"),
-        pl.col("start").cast(pl.Int64).alias("pos"),
+        pl.col("sample_record"),
+        pl.col("locus"),
         pl.col("ref").str.to_uppercase().alias("sample_ref"),
-        pl.col("alts").list.eval(upper).alias("sample_alts"),
-        pl.col("alts").list.len().cast(pl.UInt32).alias("n_alts"),
         pl.col("alts").list.first().str.to_uppercase().alias("alt1"),
+        pl.col("alts").list.len().cast(pl.UInt32).alias("n_alts"),
+        pl.col("alts").list.join(",").str.to_uppercase().alias("sample_alts"),
+        pl.when(multi)
+        .then(pl.col("alts").list.eval(pl.element().str.to_uppercase()))
+        .otherwise(None)
+        .alias("alts_multi"),
         gt.alias("gt"),
         missing.alias("call_missing"),
         pl.col("genotype").list.len().cast(pl.UInt8).alias("ploidy"),
         pl.col("genotype").list.get(0, null_on_oob=True).str.to_uppercase().alias("g0"),
         pl.col("genotype").list.get(1, null_on_oob=True).str.to_uppercase().alias("g1"),
-        af.cast(pl.List(pl.Float64)).alias("sample_af"),
+        af.list.get(0, null_on_oob=True).alias("af0"),
+        af.list.sum().alias("af_sum"),
+        pl.when(multi).then(af).otherwise(None).alias("af_multi"),
     )
 
 

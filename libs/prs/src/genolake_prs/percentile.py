@@ -56,8 +56,7 @@ class ReferenceDistribution:
         if frame["score_sum"].is_null().any() or not frame["score_sum"].is_finite().all():
             raise ReferenceDistributionError("reference distribution has null or non-finite scores")
         self._scores: dict[str, list[float]] = {
-            str(key[0]): sorted(group["score_sum"].to_list())
-            for key, group in frame.group_by("pgs_id")
+            str(key[0]): sorted(group["score_sum"].to_list()) for key, group in frame.group_by("pgs_id")
         }
 
     @classmethod
@@ -132,7 +131,9 @@ def assign_percentile(
         if n_ref >= settings.min_reference_size:
             value = reference.percentile(pgs_id, score_sum)
             return PercentileResult(percentile=value, method="reference_distribution", reason=None)
-        notes.append(f"reference distribution has {n_ref} scores for {pgs_id} (< {settings.min_reference_size})")
+        notes.append(
+            f"reference distribution has {n_ref} scores for {pgs_id} (< {settings.min_reference_size})"
+        )
     else:
         notes.append("no reference distribution")
     coverage = af_variants / variants_called if variants_called else 0.0

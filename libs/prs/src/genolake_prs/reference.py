@@ -51,8 +51,10 @@ def reference_alleles_from_fasta(fasta: Path | str, loci: pl.DataFrame) -> pl.Da
     if _is_gzip(fasta):
         raise PrsError(f"{fasta}: compressed FASTA is not supported here; use an uncompressed FASTA")
     entries = _read_fai(fai)
-    unique = loci.select(pl.col("chrom").cast(pl.String), pl.col("pos").cast(pl.Int64)).unique().sort(
-        "chrom", "pos"
+    unique = (
+        loci.select(pl.col("chrom").cast(pl.String), pl.col("pos").cast(pl.Int64))
+        .unique()
+        .sort("chrom", "pos")
     )
     chroms: list[str] = []
     positions: list[int] = []
@@ -68,7 +70,9 @@ def reference_alleles_from_fasta(fasta: Path | str, loci: pl.DataFrame) -> pl.Da
             if not 1 <= pos <= entry.length:
                 continue
             zero = pos - 1
-            handle.seek(entry.offset + (zero // entry.line_bases) * entry.line_bytes + zero % entry.line_bases)
+            handle.seek(
+                entry.offset + (zero // entry.line_bases) * entry.line_bytes + zero % entry.line_bases
+            )
             chroms.append(chrom)
             positions.append(pos)
             bases.append(handle.read(1).decode("ascii").upper())

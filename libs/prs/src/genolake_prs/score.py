@@ -1,11 +1,11 @@
 """Scoring samples: many scores in one pass over a sample's genotypes.
 
-All scores' variants are stacked into one lazy frame and joined against the sample once
-(`genolake_prs.match.match_variants`); one group-by then sums every score. The output has one row
-per (sample, score) with the columns of `SCORE_SCHEMA`:
+All scores' rows are stacked; their distinct variants are matched against the sample's records
+once (`genolake_prs.match.classify`), each row takes its variant's outcome, and one group-by sums
+every score. The output has one row per (sample, score) with the columns of `SCORE_SCHEMA`:
 
 - ``score_sum``: sum of contributions of matched, called variants (plink2's ``SCORE1_SUM`` with
-  ``no-mean-imputation``);
+  ``no-mean-imputation`` and ``--vcf-half-call missing``);
 - ``variants_total`` (rows in the scoring file), ``variants_matched`` (matched to a sample record,
   called or not), ``variants_called``, ``variants_missing_call``, ``variants_excluded``,
   ``variants_unmatched``, ``variants_absent`` (locus not in the sample), ``variants_duplicated``,
@@ -34,7 +34,18 @@ from pydantic import BaseModel, ConfigDict
 from genolake_prs.errors import BuildMismatchError, LowOverlapError, PrsError
 from genolake_prs.genome_build import GenomeBuild, normalize_build
 from genolake_prs.genotypes import GenotypeSource, genome_build_of, sample_name_of, scan_genotypes
-from genolake_prs.match import MATCH_TYPES, match_variants
+from genolake_prs.match import (
+    EXCLUDED,
+    MATCH_TYPES,
+    MATCHED,
+    MISSING_CALL,
+    REASONS,
+    UNMATCHED,
+    PreparedScores,
+    classify,
+    decode_match_log,
+    prepare_scores,
+)
 from genolake_prs.percentile import ReferenceDistribution, assign_percentile
 from genolake_prs.scoring_file import ScoringFile
 from genolake_prs.settings import PrsSettings
@@ -100,7 +111,7 @@ class ScoreSummary(BaseModel):
 @dataclass(frozen=True)
 class PrsResult:
     """Scores (`SCORE_SCHEMA`, one row per sample and score) and, if kept, the per-variant match log
-    (`genolake_prs.match.MATCH_LOG_COLUMNS` with ``pgs_id`` and ``sample`` in front)."""
+    (`genolake_prs.match.MATCH_LOG_COLUMNS`)."""
 
     scores: pl.DataFrame
     match_log: pl.DataFrame | None = None
@@ -144,18 +155,11 @@ def check_builds(
         raise BuildMismatchError("genome build mismatch:\n  " + "\n  ".join(problems))
 
 
-def _stack_scores(scoring_files: Sequence[ScoringFile]) -> pl.LazyFrame:
+def _check_unique_ids(scoring_files: Sequence[ScoringFile]) -> None:
     ids = [sf.score_id for sf in scoring_files]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise PrsError(f"score ids must be unique in one run; repeated: {duplicated}")
-    return pl.concat(
-        [
-            sf.variants.lazy().with_columns(pl.lit(index, dtype=pl.UInt32).alias("score_idx"))
-            for index, sf in enumerate(scoring_files)
-        ],
-        how="vertical",
-    )
 
 
 def _sample_af_informative(genotypes: pl.LazyFrame, probe_rows: int = 20_000) -> bool:
@@ -163,40 +167,40 @@ def _sample_af_informative(genotypes: pl.LazyFrame, probe_rows: int = 20_000) ->
     INFO AF of a one-sample VCF is that sample's own genotype, not a population frequency."""
     if "af" not in genotypes.collect_schema():
         return False
-    values = (
-        genotypes.select(pl.col("af")).head(probe_rows).explode("af").drop_nulls().collect().to_series()
-    )
+    values = genotypes.select(pl.col("af")).head(probe_rows).explode("af").drop_nulls().collect().to_series()
     if values.len() == 0:
         return False
     return bool((~values.is_in([0.0, 0.5, 1.0])).any())
 
 
-def _aggregate(log: pl.LazyFrame) -> pl.LazyFrame:
-    status, reason = pl.col("status"), pl.col("reason")
-    matched_like = status.is_in(["matched", "missing_call"])
-    called = status == "matched"
-    has_p = called & pl.col("p_effect").is_not_null()
-    return log.group_by("score_idx").agg(
+def _aggregate(classified: pl.LazyFrame) -> pl.LazyFrame:
+    status, reason = pl.col("status_code"), pl.col("reason_code")
+    matched_like = status <= MISSING_CALL
+    called = status == MATCHED
+    has_p = pl.col("expected_contribution").is_not_null()
+    absent = reason.is_in([REASONS.index("absent_locus"), REASONS.index("absent_reference_unknown")])
+    return classified.group_by("score_idx").agg(
         pl.col("contribution").sum().alias("score_sum"),
         pl.len().cast(pl.Int64).alias("variants_total"),
         matched_like.sum().cast(pl.Int64).alias("variants_matched"),
         called.sum().cast(pl.Int64).alias("variants_called"),
-        (status == "missing_call").sum().cast(pl.Int64).alias("variants_missing_call"),
-        (status == "excluded").sum().cast(pl.Int64).alias("variants_excluded"),
-        (status == "unmatched").sum().cast(pl.Int64).alias("variants_unmatched"),
-        reason.is_in(["absent_locus", "absent_reference_unknown"]).sum().cast(pl.Int64).alias("variants_absent"),
+        (status == MISSING_CALL).sum().cast(pl.Int64).alias("variants_missing_call"),
+        (status == EXCLUDED).sum().cast(pl.Int64).alias("variants_excluded"),
+        (status == UNMATCHED).sum().cast(pl.Int64).alias("variants_unmatched"),
+        absent.sum().cast(pl.Int64).alias("variants_absent"),
         pl.col("duplicate").fill_null(False).sum().cast(pl.Int64).alias("variants_duplicated"),
         *[
-            (matched_like & (pl.col("match_type") == t)).sum().cast(pl.Int64).alias(f"matched_{t}")
-            for t in MATCH_TYPES
+            (matched_like & (pl.col("match_code") == code)).sum().cast(pl.Int64).alias(f"matched_{name}")
+            for code, name in enumerate(MATCH_TYPES)
         ],
         pl.col("abs_weight").sum().alias("weight_total"),
         pl.col("abs_weight").filter(matched_like).sum().alias("weight_matched"),
         pl.col("abs_weight").filter(called).sum().alias("weight_called"),
         has_p.sum().cast(pl.Int64).alias("af_variants"),
-        pl.col("expected_contribution").filter(has_p).sum().alias("af_mean"),
-        pl.col("contribution_variance").filter(has_p).sum().alias("af_variance"),
+        pl.col("expected_contribution").sum().alias("af_mean"),
+        pl.col("contribution_variance").sum().alias("af_variance"),
         pl.col("contribution").filter(has_p).sum().alias("af_score_sum"),
+        pl.col("key_collision").sum().alias("key_collisions"),
     )
 
 
@@ -206,7 +210,7 @@ def _ratio(num: float, den: float) -> float | None:
 
 def score_sample(
     genotypes: GenotypeSource,
-    scoring_files: Sequence[ScoringFile],
+    scores: Sequence[ScoringFile] | PreparedScores,
     *,
     sample: str | None = None,
     sample_build: str | None = None,
@@ -218,6 +222,7 @@ def score_sample(
     """Score one sample's normalized genotypes against every scoring file in one pass.
 
     ``genotypes``: a normalized genotype parquet path (or frame) of one sample.
+    ``scores``: the scoring files, or `prepare_scores` of them (to reuse across samples).
     ``sample``: the sample name (default: the parquet's ``sample`` metadata, else the file stem).
     ``sample_build``: the sample's genome build (default: the parquet's ``genome_build`` metadata).
     ``reference``: a reference distribution for percentiles.
@@ -228,28 +233,43 @@ def score_sample(
     `PrsError` (duplicates with ``duplicates="error"``, repeated score ids).
     """
     settings = settings or PrsSettings()
+    scoring_files = scores.scoring_files if isinstance(scores, PreparedScores) else tuple(scores)
     if not scoring_files:
         raise PrsError("no scoring files given")
     frame = scan_genotypes(genotypes)
     name = sample or sample_name_of(genotypes)
     if name is None:
-        name = Path(str(genotypes)).name.removesuffix(".parquet") if isinstance(genotypes, Path | str) else "sample"
+        name = (
+            Path(str(genotypes)).name.removesuffix(".parquet")
+            if isinstance(genotypes, Path | str)
+            else "sample"
+        )
     build = normalize_build(sample_build) if sample_build is not None else genome_build_of(genotypes)
     if sample_build is not None and build is None:
         raise BuildMismatchError(f"unrecognized sample genome build {sample_build!r}")
     check_builds(scoring_files, build, settings)
 
-    scores = _stack_scores(scoring_files)
-    ref_alleles = reference_alleles.lazy() if isinstance(reference_alleles, pl.DataFrame) else reference_alleles
+    _check_unique_ids(scoring_files)
     af_usable = settings.use_sample_af and _sample_af_informative(frame)
-    log = match_variants(scores, frame, settings, reference_alleles=ref_alleles, sample_af_usable=af_usable)
-
-    if keep_match_log:
-        log_df = log.collect()
-        totals = _aggregate(log_df.lazy()).collect()
-    else:
-        log_df = None
-        totals = _aggregate(log).collect()
+    classified_df: pl.DataFrame | None = None
+    prepared = scores if isinstance(scores, PreparedScores) else prepare_scores(scoring_files)
+    for exact_keys in (False, True):
+        classified = classify(
+            prepared,
+            frame,
+            settings,
+            reference_alleles=reference_alleles,
+            sample_af_usable=af_usable,
+            exact_keys=exact_keys,
+        )
+        if keep_match_log:
+            classified_df = classified.collect()
+            totals = _aggregate(classified_df.lazy()).collect()
+        else:
+            totals = _aggregate(classified).collect()
+        if not totals["key_collisions"].sum():
+            break
+        logger.warning("variant key hash collision; matching again with exact keys")
     by_idx = {row["score_idx"]: row for row in totals.iter_rows(named=True)}
 
     rows: list[dict[str, Any]] = []
@@ -326,27 +346,20 @@ def score_sample(
         )
     scores_df = pl.DataFrame(rows, schema=SCORE_SCHEMA)
     match_log = None
-    if log_df is not None:
-        ids = pl.DataFrame(
-            {"score_idx": list(range(len(scoring_files))), "pgs_id": [sf.score_id for sf in scoring_files]},
-            schema={"score_idx": pl.UInt32, "pgs_id": pl.String},
-        )
-        match_log = (
-            log_df.join(ids, on="score_idx", how="left")
-            .with_columns(pl.lit(name).alias("sample"))
-            .select("pgs_id", "sample", pl.exclude("pgs_id", "sample", "score_idx"))
-            .sort("pgs_id", "row_nr", maintain_order=True)
-        )
+    if classified_df is not None:
+        match_log = decode_match_log(classified_df, [sf.score_id for sf in scoring_files], name)
     return PrsResult(scores=scores_df, match_log=match_log)
 
 
 def score_samples(
     genotypes: Mapping[str, GenotypeSource],
-    scoring_files: Sequence[ScoringFile],
+    scores: Sequence[ScoringFile] | PreparedScores,
     **options: Any,
 ) -> PrsResult:
-    """`score_sample` for each ``{sample name: genotype parquet}``; results concatenated."""
-    results = [score_sample(source, scoring_files, sample=name, **options) for name, source in genotypes.items()]
+    """`score_sample` for each ``{sample name: genotype parquet}`` (the scores prepared once);
+    results concatenated."""
+    prepared = scores if isinstance(scores, PreparedScores) else prepare_scores(scores)
+    results = [score_sample(source, prepared, sample=name, **options) for name, source in genotypes.items()]
     logs = [r.match_log for r in results if r.match_log is not None]
     return PrsResult(
         scores=pl.concat([r.scores for r in results], how="vertical"),

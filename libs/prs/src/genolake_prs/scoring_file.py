@@ -30,8 +30,11 @@ import gzip
 import io
 import json
 import logging
-import re
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +69,6 @@ VARIANT_SCHEMA: dict[str, pl.DataType] = {
 
 _FLAG_COLUMNS = ("is_dominant", "is_recessive", "is_haplotype", "is_diplotype", "is_interaction")
 _DOSAGE_COLUMNS = ("dosage_0_weight", "dosage_1_weight", "dosage_2_weight")
-_ALLELE_RE = r"^[ACGT]+$"
 _PARQUET_HEADER_KEY = "genolake_prs.header"
 _PARQUET_ID_KEY = "genolake_prs.score_id"
 _PARQUET_VERSION_KEY = "genolake_prs.schema_version"
@@ -129,6 +131,16 @@ class ScoringFile:
     def build(self) -> GenomeBuild | None:
         """Genome build of the positions (see `ScoringFileHeader.build`)."""
         return self.header.build
+
+    @cached_property
+    def repeats_positions(self) -> bool:
+        """Whether two rows share a chromosome and position (possible duplicates)."""
+        pos = self.variants.get_column("pos")
+        repeated = pos.is_duplicated() & pos.is_not_null()  # cheap integer test first
+        if not repeated.any():
+            return False
+        candidates = self.variants.select("chrom", "pos").filter(repeated)
+        return candidates.height != candidates.unique().height
 
     def __len__(self) -> int:
         return self.variants.height
@@ -205,11 +217,13 @@ def _check_layout(path: Path, columns: list[str], header_line: int, body: bytes)
     """
     if b"\r" in body:
         raise ScoringFileError(path, "carriage returns (CRLF line ends) are not supported; use LF")
-    stripped = body.rstrip(b"\n")
-    if not stripped:
+    end = len(body)
+    while end and body[end - 1] == 0x0A:  # trailing newlines, without copying the body
+        end -= 1
+    if not end:
         return 0
-    n_rows = stripped.count(b"\n") + 1
-    if stripped.count(b"\t") != (len(columns) - 1) * n_rows or b"\n\n" in stripped:
+    n_rows = body.count(b"\n", 0, end) + 1
+    if body.count(b"\t") != (len(columns) - 1) * n_rows or body.find(b"\n\n", 0, end) != -1:
         _locate_layout_error(path, len(columns), header_line, body)
     return n_rows
 
@@ -217,7 +231,7 @@ def _check_layout(path: Path, columns: list[str], header_line: int, body: bytes)
 def _first_bad(
     path: Path,
     frame: pl.DataFrame,
-    bad: pl.Expr,
+    bad: pl.Expr | pl.Series,
     column: str,
     header_line: int,
     problem: str,
@@ -229,7 +243,10 @@ def _first_bad(
     row = int(rows[0])
     value = frame[column][row]
     raise ScoringFileError(
-        path, f"{value!r} {problem}" if value is not None else problem, line=header_line + 1 + row, column=column
+        path,
+        f"{value!r} {problem}" if value is not None else problem,
+        line=header_line + 1 + row,
+        column=column,
     )
 
 
@@ -239,7 +256,9 @@ def _parse_float(
     raw = frame[column].str.strip_chars()
     values = raw.cast(pl.Float64, strict=False)
     if required:
-        _first_bad(path, frame, raw.is_null() | (raw == ""), column, header_line, "is empty; a number is required")
+        _first_bad(
+            path, frame, raw.is_null() | (raw == ""), column, header_line, "is empty; a number is required"
+        )
     _first_bad(
         path,
         frame,
@@ -274,28 +293,252 @@ def _parse_flag(path: Path, frame: pl.DataFrame, column: str, header_line: int) 
     return raw == "TRUE"
 
 
-def _chrom(series: pl.Series) -> pl.Series:
-    out = series.str.strip_chars().str.replace(r"^(?i:chr)", "")
-    upper = out.str.to_uppercase()
-    return (
-        pl.select(
-            pl.when(out == "23")
-            .then(pl.lit("X"))
-            .when(out == "24")
-            .then(pl.lit("Y"))
-            .when(upper.is_in(["X", "Y"]))
-            .then(upper)
-            .when(upper.is_in(["M", "MT", "26"]))
-            .then(pl.lit("MT"))
-            .otherwise(out)
+_FLOAT_COLUMNS = ("effect_weight", *_DOSAGE_COLUMNS, "allelefrequency_effect")
+_INT_COLUMNS = ("chr_position", "hm_pos")
+
+
+def normalize_chrom(name: str | None) -> str | None:
+    """The normalized parquet's chromosome naming: no ``chr`` prefix (any case), ``23``/``24`` ->
+    ``X``/``Y``, ``M``/``MT``/``26`` -> ``MT``, X/Y upper-cased; empty -> None."""
+    if name is None:
+        return None
+    out = name.strip()
+    if out[:3].lower() == "chr":
+        out = out[3:]
+    upper = out.upper()
+    if not out:
+        return None
+    if out == "23" or upper == "X":
+        return "X"
+    if out == "24" or upper == "Y":
+        return "Y"
+    if upper in ("M", "MT", "26"):
+        return "MT"
+    return out
+
+
+def _chrom_expr(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """Chromosome names normalized through their few distinct values (fast on large files)."""
+    names = frame.get_column(column).unique().to_list()
+    mapping = {name: normalize_chrom(name) for name in names if name is not None}
+    return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _read_strings(path: Path, body: bytes, columns: list[str], header_line: int) -> pl.DataFrame:
+    """Every field as a string ("" stays ""); a null means the line lacked the field."""
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(body),
+            separator="\t",
+            has_header=False,
+            new_columns=columns,
+            infer_schema=False,
+            quote_char=None,
+            comment_prefix=None,
+            empty_string_is_null=False,
+            raise_if_empty=False,
         )
-        .to_series()
-        .replace("", None)
+    except pl.exceptions.PolarsError:
+        _locate_layout_error(path, len(columns), header_line, body)
+        raise
+    if frame.null_count().sum_horizontal().item():
+        _locate_layout_error(path, len(columns), header_line, body)
+    return frame
+
+
+def _typed_from_strings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Strip fields, empty -> null, numeric columns cast (only called once values are valid)."""
+    exprs = []
+    for name in frame.columns:
+        text = pl.col(name).str.strip_chars().replace("", None)
+        if name in _FLOAT_COLUMNS:
+            exprs.append(text.cast(pl.Float64).alias(name))
+        elif name in _INT_COLUMNS:
+            exprs.append(text.cast(pl.Int64).alias(name))
+        else:
+            exprs.append(text.alias(name))
+    return frame.select(exprs)
+
+
+def _read_typed(body: bytes, columns: list[str]) -> pl.DataFrame | None:
+    """Fast path: numbers parsed while reading; None when polars rejects a value."""
+    overrides: dict[str, pl.DataType] = {c: pl.Float64() for c in _FLOAT_COLUMNS if c in columns}
+    overrides.update({c: pl.Int64() for c in _INT_COLUMNS if c in columns})
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(body),
+            separator="\t",
+            has_header=False,
+            new_columns=columns,
+            schema_overrides=overrides,
+            infer_schema=False,
+            quote_char=None,
+            comment_prefix=None,
+            empty_string_is_null=True,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if b" " not in body:  # nothing to strip: empty fields are already null
+        return frame
+    strings = [c for c in columns if c not in overrides]
+    return frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in strings)
+
+
+def _has_problem(frame: pl.DataFrame, *, has_effect_weight: bool, pos_col: str) -> bool:
+    """One pass over a typed frame: does any value break a rule (then the strict path names it)?"""
+    checks = [pl.col("effect_allele").is_null().any(), (pl.col(pos_col) < 1).any()]
+    weights = ["effect_weight"] if has_effect_weight else list(_DOSAGE_COLUMNS)
+    for name in weights:
+        checks.append((pl.col(name).is_null() | ~pl.col(name).is_finite()).any())
+    if "allelefrequency_effect" in frame.columns:
+        af = pl.col("allelefrequency_effect")
+        checks.append((af.is_nan() | (af < 0) | (af > 1)).any())
+    for name in _FLAG_COLUMNS:
+        if name in frame.columns:
+            checks.append(
+                (~pl.col(name).str.to_uppercase().is_in(["TRUE", "FALSE"]) & pl.col(name).is_not_null()).any()
+            )
+    if "is_dominant" in frame.columns and "is_recessive" in frame.columns:
+        checks.append(
+            (
+                (pl.col("is_dominant").str.to_uppercase() == "TRUE")
+                & (pl.col("is_recessive").str.to_uppercase() == "TRUE")
+            )
+            .fill_null(False)
+            .any()
+        )
+    return bool(frame.select(pl.any_horizontal(*checks)).item())
+
+
+def _strict_check(
+    path: Path, frame: pl.DataFrame, header_line: int, *, has_effect_weight: bool, pos_col: str
+) -> None:
+    """Raise `ScoringFileError` for the first bad value, naming line and column (slow path)."""
+    effect = frame["effect_allele"].str.strip_chars()
+    _first_bad(path, frame, effect.is_null() | (effect == ""), "effect_allele", header_line, "is empty")
+    flags = {c: _parse_flag(path, frame, c, header_line) for c in _FLAG_COLUMNS if c in frame.columns}
+    if "is_dominant" in flags and "is_recessive" in flags:
+        _first_bad(
+            path,
+            frame.with_columns(is_dominant=flags["is_dominant"], is_recessive=flags["is_recessive"]),
+            pl.col("is_dominant") & pl.col("is_recessive"),
+            "is_recessive",
+            header_line,
+            "a variant cannot be both dominant and recessive",
+        )
+    for name in ["effect_weight"] if has_effect_weight else list(_DOSAGE_COLUMNS):
+        _parse_float(path, frame, name, header_line, required=True)
+    if "allelefrequency_effect" in frame.columns:
+        af = _parse_float(path, frame, "allelefrequency_effect", header_line, required=False)
+        _first_bad(
+            path,
+            frame,
+            (af < 0) | (af > 1),
+            "allelefrequency_effect",
+            header_line,
+            "is not a frequency in [0, 1]",
+        )
+    _parse_int(path, frame, pos_col, header_line)
+
+
+def _build_variants(frame: pl.DataFrame, *, header_line: int, chrom_col: str, pos_col: str) -> pl.DataFrame:
+    """`VARIANT_SCHEMA` rows from a validated, typed frame (one select)."""
+    columns = frame.columns
+    null_str = pl.lit(None, dtype=pl.String)
+    null_f64 = pl.lit(None, dtype=pl.Float64)
+
+    def flag(name: str) -> pl.Expr:
+        return (
+            (pl.col(name).str.to_uppercase() == "TRUE").fill_null(False) if name in columns else pl.lit(False)
+        )
+
+    effect = pl.col("effect_allele").str.to_uppercase()
+    other = pl.col("other_allele").str.to_uppercase() if "other_allele" in columns else null_str
+    inferred = (
+        pl.col("hm_inferOtherAllele").str.to_uppercase() if "hm_inferOtherAllele" in columns else null_str
     )
+    dominant, recessive = flag("is_dominant"), flag("is_recessive")
+    complex_row = flag("is_haplotype") | flag("is_diplotype") | flag("is_interaction")
+    if "effect_weight" in columns:
+        weight = pl.col("effect_weight")
+        modified = dominant | recessive
+        effect_weight = pl.when(modified).then(null_f64).otherwise(weight)
+        d0 = pl.when(modified).then(pl.lit(0.0)).otherwise(null_f64)
+        d1 = pl.when(dominant).then(weight).when(recessive).then(pl.lit(0.0)).otherwise(null_f64)
+        d2 = pl.when(modified).then(weight).otherwise(null_f64)
+        effect_type = (
+            pl.when(complex_row)
+            .then(pl.lit("complex"))
+            .when(dominant)
+            .then(pl.lit("dominant"))
+            .when(recessive)
+            .then(pl.lit("recessive"))
+            .otherwise(pl.lit("additive"))
+        )
+        abs_weight = weight.abs()
+    else:
+        effect_weight = null_f64
+        d0, d1, d2 = (pl.col(c) for c in _DOSAGE_COLUMNS)
+        effect_type = pl.when(complex_row).then(pl.lit("complex")).otherwise(pl.lit("dosage_weights"))
+        abs_weight = pl.max_horizontal(d0.abs(), d1.abs(), d2.abs())
+    if "hm_rsID" in columns and "rsID" in columns:
+        rsid = pl.coalesce(pl.col("hm_rsID"), pl.col("rsID"))
+    elif "hm_rsID" in columns or "rsID" in columns:
+        rsid = pl.col("hm_rsID" if "hm_rsID" in columns else "rsID")
+    else:
+        rsid = null_str
+    af = pl.col("allelefrequency_effect") if "allelefrequency_effect" in columns else null_f64
+    frame = frame.with_columns(
+        effect.alias("_effect"), other.alias("_other"), inferred.alias("_inferred")
+    ).with_columns(
+        (~pl.col("_other").str.contains("[^ACGT]") & (pl.col("_other") != "")).alias("_other_ok"),
+        (
+            pl.col("_other").is_null()
+            & ~pl.col("_inferred").str.contains("[^ACGT]")
+            & (pl.col("_inferred") != "")
+        ).alias("_inferred_ok"),
+    )
+    effect, other, inferred = pl.col("_effect"), pl.col("_other"), pl.col("_inferred")
+    other_ok, inferred_ok = pl.col("_other_ok").fill_null(False), pl.col("_inferred_ok").fill_null(False)
+    row_nr = pl.int_range(0, pl.len(), dtype=pl.UInt32)
+    return frame.select(
+        row_nr.alias("row_nr"),
+        (row_nr + header_line + 1).alias("line"),
+        rsid.alias("rsid"),
+        _chrom_expr(frame, chrom_col).alias("chrom"),
+        pl.col(pos_col).alias("pos"),
+        effect.alias("effect_allele"),
+        other.alias("other_allele"),
+        pl.when(other_ok)
+        .then(other)
+        .when(inferred_ok)
+        .then(inferred)
+        .otherwise(null_str)
+        .alias("match_other_allele"),
+        pl.when(other_ok)
+        .then(pl.lit("reported"))
+        .when(inferred_ok)
+        .then(pl.lit("inferred"))
+        .otherwise(pl.lit("none"))
+        .alias("other_allele_source"),
+        (~effect.str.contains("[^ACGT]") & (effect != "")).fill_null(False).alias("allele_valid"),
+        effect_type.alias("effect_type"),
+        effect_weight.alias("effect_weight"),
+        d0.alias("dosage_0_weight"),
+        d1.alias("dosage_1_weight"),
+        d2.alias("dosage_2_weight"),
+        abs_weight.alias("abs_weight"),
+        af.alias("allelefrequency_effect"),
+    ).cast(VARIANT_SCHEMA)  # type: ignore[arg-type]
 
 
 def parse_scoring_text(data: bytes, *, path: Path, score_id: str | None = None) -> ScoringFile:
-    """Parse a scoring file's decompressed bytes (``path`` is used in errors and for the id)."""
+    """Parse a scoring file's decompressed bytes (``path`` is used in errors and for the id).
+
+    Fast path: numbers are parsed while reading and all rules checked in one pass; only when
+    something is wrong is the file re-read as text to name the first bad line and column.
+    """
     metadata, columns, header_line, body = _split_header(path, data)
     header = ScoringFileHeader.model_validate(metadata)
     n_rows = _check_layout(path, columns, header_line, body)
@@ -326,149 +569,26 @@ def parse_scoring_text(data: bytes, *, path: Path, score_id: str | None = None) 
             )
 
     if n_rows:
-        try:
-            frame = pl.read_csv(
-                io.BytesIO(body),
-                separator="\t",
-                has_header=False,
-                new_columns=columns,
-                infer_schema=False,
-                quote_char=None,
-                comment_prefix=None,
-                empty_string_is_null=False,
-                raise_if_empty=False,
-            )
-        except pl.exceptions.PolarsError:
-            _locate_layout_error(path, len(columns), header_line, body)
-            raise
-        if frame.null_count().sum_horizontal().item():
-            # empty strings stay "", so a null is a field the line did not have
-            _locate_layout_error(path, len(columns), header_line, body)
+        typed = _read_typed(body, columns)
+        if (
+            typed is None
+            or typed.height != n_rows
+            or _has_problem(typed, has_effect_weight=has_effect_weight, pos_col=pos_col)
+        ):
+            strings = _read_strings(path, body, columns, header_line)
+            _strict_check(path, strings, header_line, has_effect_weight=has_effect_weight, pos_col=pos_col)
+            typed = _typed_from_strings(strings)
     else:
-        frame = pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in columns})
-    if frame.height != n_rows:  # pragma: no cover - guarded by _check_layout
-        raise ScoringFileError(path, f"read {frame.height} rows, expected {n_rows}")
-
-    effect = frame["effect_allele"].str.strip_chars().str.to_uppercase()
-    _first_bad(path, frame, effect.is_null() | (effect == ""), "effect_allele", header_line, "is empty")
-
-    other = (
-        frame["other_allele"].str.strip_chars().str.to_uppercase().replace("", None)
-        if "other_allele" in columns
-        else pl.Series([None] * frame.height, dtype=pl.String)
-    )
-    inferred = (
-        frame["hm_inferOtherAllele"].str.strip_chars().str.to_uppercase().replace("", None)
-        if "hm_inferOtherAllele" in columns
-        else pl.Series([None] * frame.height, dtype=pl.String)
-    )
-    flags = {c: _parse_flag(path, frame, c, header_line) for c in _FLAG_COLUMNS if c in columns}
-    false = pl.Series([False] * frame.height)
-    complex_row = false
-    for name in ("is_haplotype", "is_diplotype", "is_interaction"):
-        if name in flags:
-            complex_row = complex_row | flags[name].fill_null(False)
-    dominant = flags.get("is_dominant", false).fill_null(False)
-    recessive = flags.get("is_recessive", false).fill_null(False)
-    _first_bad(
-        path,
-        frame.with_columns(is_dominant=dominant, is_recessive=recessive),
-        pl.col("is_dominant") & pl.col("is_recessive"),
-        "is_recessive",
-        header_line,
-        "a variant cannot be both dominant and recessive",
-    )
-
-    if has_effect_weight:
-        weight = _parse_float(path, frame, "effect_weight", header_line, required=True)
-        zeros = pl.Series([0.0] * frame.height)
-        d0 = pl.select(pl.when(dominant | recessive).then(zeros).otherwise(None)).to_series()
-        d1 = pl.select(
-            pl.when(dominant).then(weight).when(recessive).then(zeros).otherwise(None)
-        ).to_series()
-        d2 = pl.select(pl.when(dominant | recessive).then(weight).otherwise(None)).to_series()
-        effect_weight = pl.select(pl.when(dominant | recessive).then(None).otherwise(weight)).to_series()
-        effect_type = pl.select(
-            pl.when(complex_row)
-            .then(pl.lit("complex"))
-            .when(dominant)
-            .then(pl.lit("dominant"))
-            .when(recessive)
-            .then(pl.lit("recessive"))
-            .otherwise(pl.lit("additive"))
-        ).to_series()
-        abs_weight = weight.abs()
-    else:
-        d0, d1, d2 = (_parse_float(path, frame, c, header_line, required=True) for c in _DOSAGE_COLUMNS)
-        effect_weight = pl.Series([None] * frame.height, dtype=pl.Float64)
-        effect_type = pl.select(
-            pl.when(complex_row).then(pl.lit("complex")).otherwise(pl.lit("dosage_weights"))
-        ).to_series()
-        abs_weight = pl.select(pl.max_horizontal(d0.abs(), d1.abs(), d2.abs())).to_series()
-
-    af = (
-        _parse_float(path, frame, "allelefrequency_effect", header_line, required=False)
-        if "allelefrequency_effect" in columns
-        else pl.Series([None] * frame.height, dtype=pl.Float64)
-    )
-    _first_bad(
-        path,
-        frame,
-        (af < 0) | (af > 1),
-        "allelefrequency_effect",
-        header_line,
-        "is not a frequency in [0, 1]",
-    )
-
-    rsid: pl.Series
-    if "hm_rsID" in columns and "rsID" in columns:
-        rsid = frame["hm_rsID"].replace("", None).fill_null(frame["rsID"].replace("", None))
-    elif "hm_rsID" in columns:
-        rsid = frame["hm_rsID"].replace("", None)
-    elif "rsID" in columns:
-        rsid = frame["rsID"].replace("", None)
-    else:
-        rsid = pl.Series([None] * frame.height, dtype=pl.String)
-
-    pos = _parse_int(path, frame, pos_col, header_line)
-    chrom = _chrom(frame[chrom_col])
-
-    variants = pl.DataFrame(
-        {
-            "effect_allele": effect,
-            "other_allele": other,
-            "inferred": inferred,
-        }
-    ).select(
-        pl.int_range(0, pl.len(), dtype=pl.UInt32).alias("row_nr"),
-        (pl.int_range(0, pl.len(), dtype=pl.UInt32) + header_line + 1).alias("line"),
-        pl.lit(rsid).alias("rsid"),
-        pl.lit(chrom).alias("chrom"),
-        pl.lit(pos).alias("pos"),
-        pl.col("effect_allele"),
-        pl.col("other_allele"),
-        pl.when(pl.col("other_allele").str.contains(_ALLELE_RE))
-        .then(pl.col("other_allele"))
-        .when(pl.col("other_allele").is_null() & pl.col("inferred").str.contains(_ALLELE_RE))
-        .then(pl.col("inferred"))
-        .otherwise(None)
-        .alias("match_other_allele"),
-        pl.when(pl.col("other_allele").str.contains(_ALLELE_RE))
-        .then(pl.lit("reported"))
-        .when(pl.col("other_allele").is_null() & pl.col("inferred").str.contains(_ALLELE_RE))
-        .then(pl.lit("inferred"))
-        .otherwise(pl.lit("none"))
-        .alias("other_allele_source"),
-        pl.col("effect_allele").str.contains(_ALLELE_RE).alias("allele_valid"),
-        pl.lit(effect_type).alias("effect_type"),
-        pl.lit(effect_weight).alias("effect_weight"),
-        pl.lit(d0).alias("dosage_0_weight"),
-        pl.lit(d1).alias("dosage_1_weight"),
-        pl.lit(d2).alias("dosage_2_weight"),
-        pl.lit(abs_weight).alias("abs_weight"),
-        pl.lit(af).alias("allelefrequency_effect"),
-    )
-    variants = variants.cast(VARIANT_SCHEMA)  # type: ignore[arg-type]
+        typed = pl.DataFrame(
+            {
+                c: pl.Series(
+                    [],
+                    dtype=pl.Float64 if c in _FLOAT_COLUMNS else pl.Int64 if c in _INT_COLUMNS else pl.String,
+                )
+                for c in columns
+            }
+        )
+    variants = _build_variants(typed, header_line=header_line, chrom_col=chrom_col, pos_col=pos_col)
 
     sid = score_id or header.pgs_id or score_id_from_path(path)
     if header.variants_number is not None and header.variants_number != variants.height:
@@ -480,7 +600,9 @@ def parse_scoring_text(data: bytes, *, path: Path, score_id: str | None = None) 
         )
     n_invalid = variants.height - int(variants["allele_valid"].sum())
     if n_invalid:
-        logger.warning("%s: %d rows have effect alleles that are not [ACGT]+ (not matchable)", path, n_invalid)
+        logger.warning(
+            "%s: %d rows have effect alleles that are not [ACGT]+ (not matchable)", path, n_invalid
+        )
     return ScoringFile(score_id=sid, header=header, variants=variants, source=path)
 
 
@@ -494,6 +616,15 @@ def read_scoring_file(path: Path | str, *, score_id: str | None = None) -> Scori
     if not path.is_file():
         raise ScoringFileError(path, "no such file")
     return parse_scoring_text(_read_bytes(path), path=path, score_id=score_id)
+
+
+def read_scoring_files(paths: Sequence[Path | str], *, max_workers: int | None = None) -> list[ScoringFile]:
+    """`read_scoring_file` for many files, in a thread pool (polars releases the GIL)."""
+    workers = max_workers or min(len(paths), os.cpu_count() or 1) or 1
+    if workers <= 1:
+        return [read_scoring_file(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(read_scoring_file, paths))
 
 
 def write_scoring_parquet(scoring: ScoringFile, out: Path | str, **write_options: Any) -> None:

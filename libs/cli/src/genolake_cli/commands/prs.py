@@ -11,23 +11,28 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from genolake_prs import ScoringFile
 
-def _scoring_files(tokens: list[str], build: str | None, cache_dir: Path | None) -> list[object]:
+
+def _scoring_files(tokens: list[str], build: str | None, cache_dir: Path | None) -> list[ScoringFile]:
     from genolake_prs import PgsCatalogClient, ScoreCache, read_scoring_file
     from genolake_prs.catalog import PGS_ID_RE
 
-    files: list[object] = []
+    files: list[ScoringFile] = []
     for token in tokens:
         path = Path(token)
         if path.is_file() or not PGS_ID_RE.match(token):
             files.append(read_scoring_file(path))
             continue
         if build is None:
-            raise typer.BadParameter(f"{token}: fetching a PGS Catalog score needs --build", param_hint="--build")
+            raise typer.BadParameter(
+                f"{token}: fetching a PGS Catalog score needs --build", param_hint="--build"
+            )
         cache = ScoreCache(cache_dir) if cache_dir is not None else None
         with PgsCatalogClient() as client:
             files.append(client.fetch_scoring_file(token, build, cache=cache))
@@ -72,15 +77,15 @@ def prs(
 ) -> None:
     """Score samples against PGS Catalog (or custom) scoring files; writes parquet, prints a summary."""
     import polars as pl
-    from pydantic import ValidationError
-
     from genolake_prs import (
         PrsError,
         PrsSettings,
         ReferenceDistribution,
+        prepare_scores,
         reference_alleles_from_fasta,
         score_sample,
     )
+    from pydantic import ValidationError
 
     if (vcf is None) == (normalized is None):
         typer.echo("error: give exactly one of --vcf and --normalized", err=True)
@@ -110,7 +115,7 @@ def prs(
         ref_dist = ReferenceDistribution.from_parquet(reference) if reference is not None else None
         ref_alleles = None
         if fasta is not None:
-            loci = pl.concat([sf.variants.select("chrom", "pos") for sf in scoring_files])  # type: ignore[attr-defined]
+            loci = pl.concat([sf.variants.select("chrom", "pos") for sf in scoring_files])
             ref_alleles = reference_alleles_from_fasta(fasta, loci.drop_nulls())
         with tempfile.TemporaryDirectory(prefix="genolake-prs-") as scratch:
             inputs: dict[str, Path] = {}
@@ -131,10 +136,11 @@ def prs(
             else:
                 assert normalized is not None
                 inputs = {sample or "": normalized}
+            prepared = prepare_scores(scoring_files)
             results = [
                 score_sample(
                     path,
-                    scoring_files,  # type: ignore[arg-type]
+                    prepared,
                     sample=name or None,
                     sample_build=build,
                     settings=settings,
