@@ -62,6 +62,14 @@ def normalized_key(user: str, sample: str) -> str:
     return f"{partition_prefix(user, sample)}normalized/variants.parquet"
 
 
+def prs_scores_key(user: str, sample: str) -> str:
+    return f"{partition_prefix(user, sample)}prs/scores.parquet"
+
+
+def prs_match_log_key(user: str, sample: str) -> str:
+    return f"{partition_prefix(user, sample)}prs/match_log.parquet"
+
+
 def report_key(user: str, sample: str) -> str:
     return f"{partition_prefix(user, sample)}report/report.html"
 

@@ -38,7 +38,9 @@ class ManifestFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     key: str = Field(description="Object key in the landing zone, under uploads/{uploader}/.")
-    role: Literal["vcf"] = Field(default="vcf", description="What the file is for.")
+    role: Literal["vcf", "scoring"] = Field(
+        default="vcf", description="What the file is for: a VCF, or a PGS scoring file (prs intent)."
+    )
     sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$", description="Hex sha256 of the object; verified if given."
     )
@@ -109,8 +111,34 @@ class NormalizeManifest(ManifestBase):
         return self
 
 
-Manifest = NormalizeManifest
-INTENT_MODELS: dict[str, type[ManifestBase]] = {"normalize": NormalizeManifest}
+class PrsOptions(BaseModel):
+    """Matching rules of the PRS lane (see genolake_prs.settings.PrsSettings for their meaning)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_overlap: float = Field(default=0.75, ge=0, le=1)
+    keep_ambiguous: bool = False
+    keep_multiallelic: bool = False
+    skip_flip: bool = False
+
+
+class PrsManifest(ManifestBase):
+    """Polygenic risk scores of an existing partition (`{user}/{sample}`, already normalized)."""
+
+    intent: Literal["prs"]
+    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")  # type: ignore[assignment]
+    options: PrsOptions = Field(default_factory=PrsOptions)
+
+    @model_validator(mode="after")
+    def _scoring_files(self) -> PrsManifest:
+        roles = {f.role for f in self.files}
+        if roles != {"scoring"}:
+            raise ValueError("a prs manifest names one or more files with role 'scoring' and nothing else")
+        return self
+
+
+Manifest = NormalizeManifest | PrsManifest
+INTENT_MODELS: dict[str, type[ManifestBase]] = {"normalize": NormalizeManifest, "prs": PrsManifest}
 
 
 def _format_errors(error: ValidationError) -> list[str]:

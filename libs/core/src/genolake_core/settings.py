@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     pg_db: str = "dagster"
 
     # Pipelines.
-    enabled_lanes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["normalize"])
+    enabled_lanes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["normalize", "prs"])
     max_manifests_per_tick: int = 50
     tick_budget_seconds: float = 30.0
     dagster_ui_url: str = "http://127.0.0.1:3000"

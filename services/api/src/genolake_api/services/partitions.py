@@ -15,7 +15,7 @@ from genolake_core.ids import partition_key
 from genolake_core.layout import partition_prefix
 
 # asset -> the assets it is computed from (for staleness: an upstream newer than the asset).
-UPSTREAM: dict[str, list[str]] = {"normalized_variants": []}
+UPSTREAM: dict[str, list[str]] = {"normalized_variants": [], "prs_scores": ["normalized_variants"]}
 
 
 def visible_partitions(state: AppState, principal: Principal, user: str | None) -> list[dict[str, Any]]:

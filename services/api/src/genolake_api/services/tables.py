@@ -13,7 +13,7 @@ import polars as pl
 from fastapi import HTTPException
 
 from genolake_api.state import AppState
-from genolake_core.layout import normalized_key
+from genolake_core.layout import normalized_key, prs_scores_key
 from genolake_core.settings import Settings
 
 
@@ -25,6 +25,7 @@ class TableSpec:
 
 TABLES: dict[str, TableSpec] = {
     "variants": TableSpec(key=normalized_key, filters=frozenset({"chrom", "rsid", "filter"})),
+    "prs": TableSpec(key=prs_scores_key, filters=frozenset()),
 }
 
 

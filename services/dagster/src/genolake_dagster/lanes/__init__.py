@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.normalize.lane import LANE as NORMALIZE_LANE
+from genolake_dagster.lanes.prs.lane import LANE as PRS_LANE
 
-ALL_LANES: dict[str, Lane] = {lane.name: lane for lane in (NORMALIZE_LANE,)}
+ALL_LANES: dict[str, Lane] = {lane.name: lane for lane in (NORMALIZE_LANE, PRS_LANE)}
 
 
 def claimed_intents(lanes: dict[str, Lane]) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The `prs` lane: polygenic risk scores of an already normalized partition."""

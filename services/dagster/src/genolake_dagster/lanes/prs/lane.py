@@ -1,0 +1,25 @@
+"""The prs lane object."""
+
+from __future__ import annotations
+
+from dagster import define_asset_job, in_process_executor
+
+from genolake_dagster.lanes.base import Lane
+from genolake_dagster.lanes.prs.assets import prs_scores
+from genolake_dagster.lanes.prs.plan import LANE_NAME, plan_prs
+
+prs_job = define_asset_job(
+    name="prs_job",
+    selection=[prs_scores],
+    executor_def=in_process_executor,
+    description="Score one normalized sample against the batch's scoring files.",
+)
+
+LANE = Lane(
+    name=LANE_NAME,
+    intents=frozenset({"prs"}),
+    job=prs_job,
+    assets=[prs_scores],
+    plan=plan_prs,
+    description="normalized sample + scoring files -> PRS per score",
+)
