@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from genolake_cli.commands.annotate import check_engine, resolve, split_names
+from genolake_cli.commands.annotate import check_engine, module_errors, resolve, split_names
 
 
 def analyze(
@@ -44,10 +44,8 @@ def analyze(
     """Normalize, annotate and report one sample of a VCF locally; prints where everything went."""
     from pydantic import ValidationError
 
-    from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
     from genolake_annotation.modules import annotate as run_annotate
-    from genolake_annotation.modules.longevity import LongevityMapError
-    from genolake_annotation.modules.manifest import ModuleIntegrityError, sha256_of
+    from genolake_annotation.modules.manifest import sha256_of
     from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
     from genolake_annotation.report import write_report
     from genolake_cli.commands.report import read_prs
@@ -82,15 +80,7 @@ def analyze(
             "run id": run_id,
         }
         write_report(annotations, provenance, read_prs(prs, result.sample), report_path)  # type: ignore[arg-type]
-    except (
-        NormalizeError,
-        ModuleSourceError,
-        ModuleSpecError,
-        ModuleIntegrityError,
-        LongevityMapError,
-        FileNotFoundError,
-        ValueError,
-    ) as exc:
+    except (NormalizeError, *module_errors()) as exc:
         typer.echo(f"error ({step}): {exc}", err=True)
         raise typer.Exit(code=1) from exc
     payload = {

@@ -51,6 +51,15 @@ def check_engine(engine: str) -> str:
     return engine
 
 
+def module_errors() -> tuple[type[Exception], ...]:
+    """Errors of module resolution and annotation that the commands report as `error: ...` (exit 1)."""
+    from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
+    from genolake_annotation.modules.longevity import LongevityMapError
+    from genolake_annotation.modules.manifest import ModuleIntegrityError
+
+    return (ModuleSourceError, ModuleSpecError, ModuleIntegrityError, LongevityMapError, FileNotFoundError, ValueError)
+
+
 def annotate(
     normalized: Annotated[Path, typer.Option(help="Normalized parquet of one sample (genolake normalize).")],
     out: Annotated[
@@ -73,10 +82,7 @@ def annotate(
     """Annotate one sample with annotation modules; prints the per-module summary as JSON."""
     import json
 
-    from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
     from genolake_annotation.modules import annotate as run_annotate
-    from genolake_annotation.modules.longevity import LongevityMapError
-    from genolake_annotation.modules.manifest import ModuleIntegrityError
 
     check_engine(engine)
     try:
@@ -89,14 +95,7 @@ def annotate(
             run_id=run_id,
             memory_limit=memory_limit,  # type: ignore[arg-type]
         )
-    except (
-        ModuleSourceError,
-        ModuleSpecError,
-        ModuleIntegrityError,
-        LongevityMapError,
-        FileNotFoundError,
-        ValueError,
-    ) as exc:
+    except module_errors() as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     payload = {
