@@ -14,7 +14,7 @@ from typing import Any
 from dagster import DagsterEventType, DagsterInstance
 from dagster._core.storage.tags import PARENT_RUN_ID_TAG, PARTITION_NAME_TAG, ROOT_RUN_ID_TAG, RUN_KEY_TAG
 
-from genolake_core.docstore import ACCEPTED_STATUSES, TERMINAL_RUN_STATUSES, DocStore, ManifestStatus, utcnow
+from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus, utcnow
 from genolake_dagster.tags import BATCH_TAG, LANE_TAG
 
 MAX_ERROR_CHARS = 4000
@@ -135,6 +135,3 @@ def sync_run(instance: DagsterInstance, run_id: str, docs: DocStore, ui_url: str
     refresh_manifest(docs, batch_id)
     return True
 
-
-def is_terminal(status: str) -> bool:
-    return status in TERMINAL_RUN_STATUSES
