@@ -2,6 +2,7 @@
 
 By default the session starts its own stack under `data/test-stack/` on ports from 29000 and stops
 it at the end; GENOLAKE_TEST_STACK=reuse uses one already running there (faster when iterating).
+GENOLAKE_TEST_STACK_ROOT and GENOLAKE_TEST_PORT_BASE move it (two suites can run side by side).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from genolake_core.settings import Settings, get_settings
 from tests.integration.helpers import DagsterRuns
 
 TEST_PORT_BASE = int(os.environ.get("GENOLAKE_TEST_PORT_BASE", "29000"))
+TEST_STACK_ROOT = os.environ.get("GENOLAKE_TEST_STACK_ROOT", "data/test-stack")
 
 
 @pytest.fixture(scope="session")
 def stack(repo_root: Path) -> Iterator[NativeStack]:
-    native = NativeStack(repo_root / "data" / "test-stack", repo_root, Ports(TEST_PORT_BASE))
+    native = NativeStack(repo_root / TEST_STACK_ROOT, repo_root, Ports(TEST_PORT_BASE))
     reuse = os.environ.get("GENOLAKE_TEST_STACK") == "reuse"
     native.up()
     saved = dict(os.environ)
