@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from genolake_cli.stack import NativeStack
-from genolake_core.settings import Settings, settings_env_names
+from genolake_core.settings import ALL_LANE_NAMES, Settings, settings_env_names
 
 from tests.unit.compose.compose_testlib import COMPOSE_FILE, ENV_EXAMPLE, FILLED, REPO
 
@@ -82,7 +82,7 @@ def test_settings_load_from_each_service_environment(
         "dagster",
     )
     assert settings.pg_password.get_secret_value() == FILLED["GENOLAKE_PG_PASSWORD"]
-    assert settings.enabled_lanes == ["normalize"]
+    assert settings.enabled_lanes == list(ALL_LANE_NAMES)
     if name == "api":
         assert (settings.api_host, settings.api_port) == ("0.0.0.0", 8000)
         assert (

@@ -54,6 +54,22 @@ def test_valid_manifest_defaults_owner_to_uploader() -> None:
         (_manifest(surprise=1), "surprise"),
         (_manifest(sample="a/b"), "sample"),
         (_manifest(files=[{"key": "uploads/alice/a.vcf"}, {"key": "uploads/alice/b.vcf"}]), "exactly one file"),
+        (_manifest(intent="annotate", sample="s1"), "names no files"),
+        (_manifest(intent="annotate", sample="s1", files=None, options={"modules": ["Bad-Name"]}), "options.modules"),
+        (_manifest(intent="annotate", files=None), "sample"),
+        (_manifest(intent="report", sample="s1"), "names no files"),
+        (_manifest(intent="analyze", files=[{"key": "uploads/alice/s.txt", "role": "scoring"}]), "exactly one 'vcf'"),
+        (_manifest(intent="analyze", options={"annotate": {"engine": "spark"}}), "engine"),
+        (_manifest(intent="register_module"), "one 'module_spec' and one 'variants'"),
+        (
+            _manifest(
+                intent="register_module",
+                genome_build=None,
+                sample="s1",
+                files=[{"key": "uploads/alice/m.yaml", "role": "module_spec"}, {"key": "uploads/alice/v.csv", "role": "variants"}],
+            ),
+            "has no sample",
+        ),
     ],
 )
 def test_invalid_manifest_reasons_name_the_problem(data: dict[str, Any] | bytes, expected: str) -> None:

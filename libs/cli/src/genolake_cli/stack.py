@@ -142,7 +142,6 @@ class NativeStack:
             "GENOLAKE_PG_USER": "dagster",
             "GENOLAKE_PG_PASSWORD": secrets.token_urlsafe(18),
             "GENOLAKE_PG_DB": "dagster",
-            "GENOLAKE_ENABLED_LANES": "normalize,prs",
             "GENOLAKE_DAGSTER_UI_URL": f"http://127.0.0.1:{self.ports.webserver}",
             "GENOLAKE_API_HOST": "127.0.0.1",
             "GENOLAKE_API_PORT": str(self.ports.api),

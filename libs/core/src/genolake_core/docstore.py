@@ -53,6 +53,11 @@ RUN_STATUS_RANK: dict[str, int] = {
 TERMINAL_RUN_STATUSES = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 
 
+def _field(version: str) -> str:
+    """A version as a Mongo field name (no dots or leading $)."""
+    return version.replace(".", "_").replace("$", "_")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -79,6 +84,7 @@ class DocStore:
         self.api_keys: Collection[dict[str, Any]] = database["api_keys"]
         self.audit: Collection[dict[str, Any]] = database["audit"]
         self.deletions: Collection[dict[str, Any]] = database["partition_deletions"]
+        self.modules: Collection[dict[str, Any]] = database["modules"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocStore:
@@ -157,3 +163,34 @@ class DocStore:
     def list_partitions(self, user: str | None = None) -> list[dict[str, Any]]:
         query: dict[str, Any] = {} if user is None else {"user": user}
         return list(self.partitions.find(query).sort("_id", ASCENDING))
+
+    def record_run_asset(self, run_id: str, asset: str, info: dict[str, Any]) -> None:
+        """What a run materialized, with its lineage (`runs.{id}.assets.{asset}`)."""
+        self.runs.update_one({"_id": run_id}, {"$set": {f"assets.{asset}": info}})
+
+    # --- annotation modules ----------------------------------------------------------------
+    # One document per module: {_id: name, current: version, enabled, versions: {version: {...}}}.
+    # `current` moves only after every file of the version is in the lake (the commit point).
+
+    def publish_module_version(self, name: str, version: str, info: dict[str, Any]) -> str | None:
+        """Make `version` current; returns the previous current version (None if first)."""
+        before = self.modules.find_one_and_update(
+            {"_id": name},
+            {
+                "$set": {"current": version, f"versions.{_field(version)}": info, "updated_at": utcnow()},
+                "$setOnInsert": {"enabled": True, "created_at": utcnow()},
+            },
+            upsert=True,
+        )
+        return None if before is None else before.get("current")
+
+    def installed_modules(self, *, enabled_only: bool = True) -> dict[str, dict[str, Any]]:
+        """name -> {version, files, ...} of each module's current version."""
+        query: dict[str, Any] = {"enabled": True} if enabled_only else {}
+        result = {}
+        for doc in self.modules.find(query).sort("_id", ASCENDING):
+            current = doc.get("current")
+            info = doc.get("versions", {}).get(_field(current)) if current else None
+            if info is not None:
+                result[doc["_id"]] = {**info, "version": current}
+        return result

@@ -6,7 +6,7 @@ landing-zone (users write):
   archive/{outcome}/{user}/{yyyy-mm-dd}/{name}.{etag}.json   processed manifests
 data-lake (only the pipelines write):
   users/{user}/{sample}/{asset}/...       per-partition outputs (normalized/, report/, ...)
-  reference/...                           annotation modules, scoring files
+  reference/modules/{name}/{version}/...  published annotation modules (module.json + parquet tables)
 """
 
 from __future__ import annotations
@@ -68,6 +68,21 @@ def prs_scores_key(user: str, sample: str) -> str:
 
 def prs_match_log_key(user: str, sample: str) -> str:
     return f"{partition_prefix(user, sample)}prs/match_log.parquet"
+
+
+def annotations_prefix(user: str, sample: str) -> str:
+    """Folder of one partition's annotation outputs (annotations/studies parquet, summary and lineage json)."""
+    return f"{partition_prefix(user, sample)}annotations/"
+
+
+MODULES_PREFIX = f"{REFERENCE_PREFIX}modules"
+
+
+def module_prefix(name: str, version: str) -> str:
+    """Folder of one published module version; immutable once its Mongo `modules` entry names it."""
+    if "/" in version or version in {"", ".", ".."}:
+        raise ValueError(f"invalid module version {version!r}")
+    return f"{MODULES_PREFIX}/{name}/{version}/"
 
 
 def report_key(user: str, sample: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -38,8 +38,12 @@ class ManifestFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     key: str = Field(description="Object key in the landing zone, under uploads/{uploader}/.")
-    role: Literal["vcf", "scoring"] = Field(
-        default="vcf", description="What the file is for: a VCF, or a PGS scoring file (prs intent)."
+    role: Literal["vcf", "scoring", "module_spec", "variants", "studies"] = Field(
+        default="vcf",
+        description=(
+            "What the file is for: a VCF, a PGS scoring file (prs, analyze), or one file of an annotation "
+            "module spec (register_module: module_spec.yaml, variants.csv, studies.csv)."
+        ),
     )
     sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$", description="Hex sha256 of the object; verified if given."
@@ -137,8 +141,104 @@ class PrsManifest(ManifestBase):
         return self
 
 
-Manifest = NormalizeManifest | PrsManifest
-INTENT_MODELS: dict[str, type[ManifestBase]] = {"normalize": NormalizeManifest, "prs": PrsManifest}
+class AnnotateOptions(BaseModel):
+    """Which installed annotation modules to match, and with which engine (identical results)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    modules: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] | None = Field(
+        default=None, description="Module names (installed in the lake); null: every enabled module."
+    )
+    engine: Literal["polars", "duckdb"] = "polars"
+
+
+def _no_files(manifest: ManifestBase, intent: str) -> None:
+    if manifest.files:
+        raise ValueError(f"a {intent} manifest names no files (it works on the partition's lake data)")
+
+
+class AnnotateManifest(ManifestBase):
+    """Annotate an already normalized partition with installed modules."""
+
+    intent: Literal["annotate"]
+    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")  # type: ignore[assignment]
+    files: list[ManifestFile] = Field(default_factory=list)
+    options: AnnotateOptions = Field(default_factory=AnnotateOptions)
+
+    @model_validator(mode="after")
+    def _files(self) -> AnnotateManifest:
+        _no_files(self, "annotate")
+        return self
+
+
+class ReportManifest(ManifestBase):
+    """Render (again) the HTML report of an annotated partition (with its PRS results if any)."""
+
+    intent: Literal["report"]
+    sample: SampleId = Field(description="The partition's sample; it must have annotations.")  # type: ignore[assignment]
+    files: list[ManifestFile] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _files(self) -> ReportManifest:
+        _no_files(self, "report")
+        return self
+
+
+class AnalyzeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    normalize: QualityFilters = Field(default_factory=QualityFilters)
+    annotate: AnnotateOptions = Field(default_factory=AnnotateOptions)
+    prs: PrsOptions = Field(default_factory=PrsOptions)
+
+
+class AnalyzeManifest(ManifestBase):
+    """The whole pipeline per sample: normalize -> annotate -> PRS (when scoring files are given) -> report."""
+
+    intent: Literal["analyze"]
+    options: AnalyzeOptions = Field(default_factory=AnalyzeOptions)
+
+    @model_validator(mode="after")
+    def _roles(self) -> AnalyzeManifest:
+        roles = [f.role for f in self.files]
+        if roles.count("vcf") != 1 or set(roles) - {"vcf", "scoring"}:
+            raise ValueError("an analyze manifest names exactly one 'vcf' file and optionally 'scoring' files")
+        return self
+
+
+class RegisterModuleManifest(ManifestBase):
+    """Publish an annotation module (a just-dna-lite spec) as a new version in the lake (admins only)."""
+
+    intent: Literal["register_module"]
+    genome_build: GenomeBuild | None = Field(  # type: ignore[assignment]
+        default=None, description="Ignored for modules: the spec's genome_build applies."
+    )
+
+    @model_validator(mode="after")
+    def _spec_files(self) -> RegisterModuleManifest:
+        roles = [f.role for f in self.files]
+        if sorted(set(roles)) != sorted(roles) or not {"module_spec", "variants"} <= set(roles) or (
+            set(roles) - {"module_spec", "variants", "studies"}
+        ):
+            raise ValueError(
+                "a register_module manifest names one 'module_spec' and one 'variants' file, optionally one 'studies'"
+            )
+        if self.sample is not None:
+            raise ValueError("a register_module manifest has no sample")
+        return self
+
+
+Manifest = (
+    NormalizeManifest | PrsManifest | AnnotateManifest | ReportManifest | AnalyzeManifest | RegisterModuleManifest
+)
+INTENT_MODELS: dict[str, type[ManifestBase]] = {
+    "normalize": NormalizeManifest,
+    "prs": PrsManifest,
+    "annotate": AnnotateManifest,
+    "report": ReportManifest,
+    "analyze": AnalyzeManifest,
+    "register_module": RegisterModuleManifest,
+}
 
 
 def _format_errors(error: ValidationError) -> list[str]:

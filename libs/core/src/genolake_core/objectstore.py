@@ -144,10 +144,19 @@ class ObjectStore:
         partial.replace(path)
         return info
 
-    def put_file(self, path: Path, bucket: str, key: str, metadata: dict[str, str] | None = None) -> str:
+    def put_file(
+        self,
+        path: Path,
+        bucket: str,
+        key: str,
+        metadata: dict[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> str:
         """Upload a local file; returns its sha256 (also stored as object metadata)."""
         digest = sha256_file(path)
-        extra = {"Metadata": {**(metadata or {}), "sha256": digest}}
+        extra: dict[str, Any] = {"Metadata": {**(metadata or {}), "sha256": digest}}
+        if content_type is not None:
+            extra["ContentType"] = content_type
         self.client.upload_file(str(path), bucket, key, ExtraArgs=extra)
         return digest
 

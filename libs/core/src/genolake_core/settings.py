@@ -20,6 +20,9 @@ ENV_PREFIX = "GENOLAKE_"
 ENV_FILE_VARIABLE = "GENOLAKE_ENV_FILE"
 
 
+ALL_LANE_NAMES = ("normalize", "prs", "annotate", "report", "analyze", "modules")
+
+
 class Settings(BaseSettings):
     """Configuration shared by every GenoLake component (env prefix `GENOLAKE_`)."""
 
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
     pg_db: str = "dagster"
 
     # Pipelines.
-    enabled_lanes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["normalize", "prs"])
+    enabled_lanes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(ALL_LANE_NAMES))
     max_manifests_per_tick: int = 50
     tick_budget_seconds: float = 30.0
     dagster_ui_url: str = "http://127.0.0.1:3000"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
+from genolake_dagster.automation import automation_sensor
 from genolake_dagster.deletions.sensor import partition_deletions_sensor
 from genolake_dagster.intake.sensors import build_lane_sensor, manifest_triage_sensor
 from genolake_dagster.lanes import ALL_LANES
@@ -12,13 +13,15 @@ from genolake_dagster.status.sensors import STATUS_SENSORS, run_status_reconcile
 
 defs = Definitions(
     assets=[asset for lane in ALL_LANES.values() for asset in lane.assets],
-    jobs=[lane.job for lane in ALL_LANES.values()],
+    jobs=[job for lane in ALL_LANES.values() for job in lane.jobs],
     sensors=[
         *(build_lane_sensor(lane) for lane in ALL_LANES.values()),
         manifest_triage_sensor,
         *STATUS_SENSORS,
         run_status_reconciler,
         partition_deletions_sensor,
+        automation_sensor,
     ],
+    executor=in_process_executor,  # also for runs the automation sensor launches
     resources={"platform": PlatformResource()},
 )

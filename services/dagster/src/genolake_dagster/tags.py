@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from genolake_core.manifest import ManifestBase
+
 BATCH_TAG = "genolake/batch_id"
 LANE_TAG = "genolake/lane"
 USER_TAG = "genolake/user"
 SAMPLE_TAG = "genolake/sample"
 HEAVY_TAG = "genolake/heavy"
+AUTOMATION_LANE = "automation"  # LANE_TAG of runs the automation sensor launches (no batch)
+
+
+def run_tags(manifest: ManifestBase, lane: str, sample: str | None, *, heavy: bool = False) -> dict[str, str]:
+    tags = {BATCH_TAG: manifest.batch_id, LANE_TAG: lane, USER_TAG: manifest.owner}
+    if sample is not None:
+        tags[SAMPLE_TAG] = sample
+    if heavy:
+        tags[HEAVY_TAG] = "true"
+    return tags

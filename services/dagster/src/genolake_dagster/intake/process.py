@@ -68,7 +68,7 @@ class ManifestIntake:
         self.docs = docs
         self.run_exists = run_exists
         self.cursor = cursor
-        self.plan_ctx = PlanContext(settings=settings, store=store)
+        self.plan_ctx = PlanContext(settings=settings, store=store, docs=docs)
 
     # --- listing ---------------------------------------------------------------------------
 
@@ -182,7 +182,7 @@ class ManifestIntake:
         planned: list[PlannedRun],
         outcome: TickOutcome,
     ) -> None:
-        partitions = sorted({run.partition_key for run in planned})
+        partitions = sorted({run.partition_key for run in planned if run.partition_key})
         self.docs.upsert_manifest(
             manifest.batch_id,
             {
@@ -214,7 +214,7 @@ class ManifestIntake:
         planned = [PlannedRun.model_validate(item) for item in doc.get("planned_runs", [])]
         missing = [run for run in planned if not self.run_exists(run.run_key)]
         if missing:
-            outcome.new_partitions.extend(run.partition_key for run in missing)
+            outcome.new_partitions.extend(run.partition_key for run in missing if run.partition_key)
             outcome.runs.extend(missing)
             outcome.counts["rerequested"] += 1
             return

@@ -27,14 +27,22 @@ def _run_exists(context: SensorEvaluationContext, run_key: str) -> bool:
     return bool(context.instance.get_run_records(RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
-def _result(context: SensorEvaluationContext, outcome: TickOutcome, cursor: IntakeCursor) -> SensorResult:
+def _result(
+    context: SensorEvaluationContext, outcome: TickOutcome, cursor: IntakeCursor, default_job: str | None = None
+) -> SensorResult:
     known = set(context.instance.get_dynamic_partitions(samples_partitions.name))
     new_partitions = sorted(set(outcome.new_partitions) - known)
     requests: dict[str, RunRequest] = {}
     for run in outcome.runs:
         requests.setdefault(
             run.run_key,
-            RunRequest(run_key=run.run_key, partition_key=run.partition_key, run_config=run.run_config, tags=run.tags),
+            RunRequest(
+                run_key=run.run_key,
+                job_name=run.job_name or default_job,
+                partition_key=run.partition_key,
+                run_config=run.run_config,
+                tags=run.tags,
+            ),
         )
     if outcome.counts:
         context.log.info(f"intake: {outcome.summary()}")
@@ -55,10 +63,10 @@ def _load_cursor(context: SensorEvaluationContext) -> IntakeCursor:
 def build_lane_sensor(lane: Lane) -> SensorDefinition:
     @sensor(
         name=f"{lane.name}_manifests",
-        job=lane.job,
+        jobs=list(lane.jobs),
         minimum_interval_seconds=INTAKE_INTERVAL_SECONDS,
         default_status=DefaultSensorStatus.RUNNING,
-        description=f"Claims manifests with intents {sorted(lane.intents)} and requests {lane.job.name} runs.",
+        description=f"Claims manifests with intents {sorted(lane.intents)} and requests {', '.join(job.name for job in lane.jobs)} runs.",
     )
     def _lane_sensor(context: SensorEvaluationContext, platform: PlatformResource) -> SensorResult | SkipReason:
         settings = platform.settings()
@@ -68,7 +76,7 @@ def build_lane_sensor(lane: Lane) -> SensorDefinition:
         with platform.docs() as docs:
             intake = ManifestIntake(settings, platform.store(), docs, lambda key: _run_exists(context, key), cursor)
             outcome = intake.lane_tick(lane)
-        return _result(context, outcome, cursor)
+        return _result(context, outcome, cursor, default_job=lane.job.name)
 
     return _lane_sensor
 

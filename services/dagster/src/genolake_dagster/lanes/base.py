@@ -10,6 +10,7 @@ from dagster import AssetsDefinition, AssetSpec
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from pydantic import BaseModel
 
+from genolake_core.docstore import DocStore
 from genolake_core.manifest import ManifestBase
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
@@ -19,15 +20,17 @@ class PlannedRun(BaseModel):
     """One run a manifest asks for (stored in the manifest document, so intake can re-request it)."""
 
     run_key: str
-    partition_key: str
+    partition_key: str | None  # None: an unpartitioned run (register_module)
     run_config: dict[str, Any]
     tags: dict[str, str]
+    job_name: str | None = None  # None: the lane's first job
 
 
 @dataclass(frozen=True)
 class PlanContext:
     settings: Settings
     store: ObjectStore
+    docs: DocStore
 
 
 Planner = Callable[[ManifestBase, PlanContext], list[PlannedRun]]
@@ -37,7 +40,11 @@ Planner = Callable[[ManifestBase, PlanContext], list[PlannedRun]]
 class Lane:
     name: str
     intents: frozenset[str]
-    job: UnresolvedAssetJobDefinition
+    jobs: Sequence[UnresolvedAssetJobDefinition]  # the first is the default of PlannedRun.job_name
     assets: Sequence[AssetsDefinition | AssetSpec]
     plan: Planner
     description: str = ""
+
+    @property
+    def job(self) -> UnresolvedAssetJobDefinition:
+        return self.jobs[0]

@@ -1,5 +1,7 @@
 """Mirror one Dagster run into the `runs`, `manifests` and `partitions` documents (idempotent).
 
+Mirrored: runs with a batch tag (requested by intake) and runs of the automation sensor (no batch).
+
 Dagster's run storage is the truth; documents are derived from it and may be rewritten at any
 time. A run document never moves back to an earlier status (see DocStore.upsert_run). A batch's
 manifest status is derived from the latest attempt of each of its runs (re-executions share a
@@ -15,7 +17,7 @@ from dagster import DagsterEventType, DagsterInstance
 from dagster._core.storage.tags import PARENT_RUN_ID_TAG, PARTITION_NAME_TAG, ROOT_RUN_ID_TAG, RUN_KEY_TAG
 
 from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus, utcnow
-from genolake_dagster.tags import BATCH_TAG, LANE_TAG
+from genolake_dagster.tags import AUTOMATION_LANE, BATCH_TAG, LANE_TAG
 
 MAX_ERROR_CHARS = 4000
 
@@ -57,14 +59,19 @@ def _plain(value: Any) -> Any:
 
 
 def record_materializations(instance: DagsterInstance, run_id: str, docs: DocStore) -> int:
+    """Each materialization goes to the run document (`assets`, with its lineage) and, when
+    partitioned, to the partition document (`assets.{asset}`)."""
     count = 0
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
         materialization = entry.asset_materialization
-        if materialization is None or materialization.partition is None:
+        if materialization is None:
             continue
+        asset = materialization.asset_key.to_user_string()
         info = {name: _plain(value) for name, value in materialization.metadata.items()}
         info["run_id"] = run_id
-        docs.record_asset(materialization.partition, materialization.asset_key.to_user_string(), info)
+        docs.record_run_asset(run_id, asset, {**info, "partition": materialization.partition})
+        if materialization.partition is not None:
+            docs.record_asset(materialization.partition, asset, info)
         count += 1
     return count
 
@@ -112,7 +119,7 @@ def sync_run(instance: DagsterInstance, run_id: str, docs: DocStore, ui_url: str
         return False
     run = record.dagster_run
     batch_id = run.tags.get(BATCH_TAG)
-    if batch_id is None:
+    if batch_id is None and run.tags.get(LANE_TAG) != AUTOMATION_LANE:
         return False
     status = run.status.value
     fields: dict[str, Any] = {
@@ -132,6 +139,7 @@ def sync_run(instance: DagsterInstance, run_id: str, docs: DocStore, ui_url: str
     docs.upsert_run(run.run_id, status, fields)
     if status == "SUCCESS":
         record_materializations(instance, run_id, docs)
-    refresh_manifest(docs, batch_id)
+    if batch_id is not None:
+        refresh_manifest(docs, batch_id)
     return True
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from genolake_annotation.normalize import NormalizeError, read_vcf_header
 from genolake_core.ids import InvalidIdentifierError, check_sample, partition_key
-from genolake_core.manifest import ManifestBase, ManifestError, NormalizeManifest
+from genolake_core.manifest import ManifestBase, ManifestError, NormalizeManifest, QualityFilters
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
-from genolake_dagster.tags import BATCH_TAG, HEAVY_TAG, LANE_TAG, SAMPLE_TAG, USER_TAG
+from genolake_dagster.tags import run_tags
 
 LANE_NAME = "normalize"
 
@@ -30,8 +32,8 @@ def choose_samples(vcf_samples: list[str], requested: str | None) -> list[tuple[
     return pairs
 
 
-def plan_normalize(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
-    assert isinstance(manifest, NormalizeManifest)
+def read_vcf_samples(manifest: ManifestBase, ctx: PlanContext) -> tuple[str, list[tuple[str, str]]]:
+    """(ETag of the VCF, (VCF sample, partition sample) pairs); checks the header's build."""
     vcf = manifest.file("vcf")
     info = ctx.store.head(ctx.settings.landing_bucket, vcf.key)
     if info is None:
@@ -47,33 +49,40 @@ def plan_normalize(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]
         raise ManifestError(
             [f"genome_build: manifest says {manifest.genome_build}, the VCF header says {header.detected_build}"]
         )
-    pairs = choose_samples(header.samples, manifest.sample)
+    return info.etag, choose_samples(header.samples, manifest.sample)
+
+
+def normalize_config(
+    manifest: ManifestBase, etag: str, vcf_sample: str, options: QualityFilters | None = None
+) -> dict[str, Any]:
+    """Config of the normalized_variants step (also used by the analyze lane)."""
+    vcf = manifest.file("vcf")
+    filters = options if options is not None else getattr(manifest, "options", QualityFilters())
+    return {
+        "batch_id": manifest.batch_id,
+        "vcf_key": vcf.key,
+        "vcf_etag": etag,
+        "vcf_sha256": vcf.sha256,
+        "vcf_sample": vcf_sample,
+        "genome_build": manifest.genome_build,
+        "filters": filters.filters,
+        "min_dp": filters.min_dp,
+        "min_qual": filters.min_qual,
+    }
+
+
+def plan_normalize(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
+    assert isinstance(manifest, NormalizeManifest)
+    etag, pairs = read_vcf_samples(manifest, ctx)
     runs = []
     for vcf_sample, sample in pairs:
         suffix = "" if len(pairs) == 1 else f"/{sample}"
-        config = {
-            "batch_id": manifest.batch_id,
-            "vcf_key": vcf.key,
-            "vcf_etag": info.etag,
-            "vcf_sha256": vcf.sha256,
-            "vcf_sample": vcf_sample,
-            "genome_build": manifest.genome_build,
-            "filters": manifest.options.filters,
-            "min_dp": manifest.options.min_dp,
-            "min_qual": manifest.options.min_qual,
-        }
         runs.append(
             PlannedRun(
                 run_key=f"{LANE_NAME}:{manifest.batch_id}{suffix}",
                 partition_key=partition_key(manifest.owner, sample),
-                run_config={"ops": {"normalized_variants": {"config": config}}},
-                tags={
-                    BATCH_TAG: manifest.batch_id,
-                    LANE_TAG: LANE_NAME,
-                    USER_TAG: manifest.owner,
-                    SAMPLE_TAG: sample,
-                    HEAVY_TAG: "true",
-                },
+                run_config={"ops": {"normalized_variants": {"config": normalize_config(manifest, etag, vcf_sample)}}},
+                tags=run_tags(manifest, LANE_NAME, sample, heavy=True),
             )
         )
     return runs

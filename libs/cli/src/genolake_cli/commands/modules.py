@@ -1,0 +1,69 @@
+"""`genolake modules`: install annotation modules into the platform's lake, and list what is installed.
+
+``install`` resolves modules exactly like ``genolake annotate`` (``--modules-dir`` local folder, else a
+``--registry`` modules.yaml, else the default registry: LongevityMap from Hugging Face plus the built-in
+specs) and publishes each as ``reference/modules/{name}/{version}/`` (see genolake_annotation.modules.lake).
+Re-installing the same version is a no-op; a changed module under an existing version is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from genolake_cli.commands.annotate import module_errors, resolve, split_names
+from genolake_core.docstore import DocStore
+from genolake_core.objectstore import ObjectStore
+from genolake_core.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="Annotation modules installed in the platform.")
+
+
+@app.command("install")
+def install(
+    modules: Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")] = None,
+    modules_dir: Annotated[
+        Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
+    ] = None,
+    registry: Annotated[Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+) -> None:
+    """Publish modules to the data lake and make each the current version; prints what changed."""
+    from genolake_annotation.modules.lake import ModuleConflictError, publish_module
+
+    settings = get_settings()
+    try:
+        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir)
+    except module_errors() as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    docs = DocStore.from_settings(settings)
+    store = ObjectStore.from_settings(settings)
+    results = []
+    try:
+        for module in compiled:
+            try:
+                result = publish_module(module, store, docs, settings.lake_bucket)
+            except ModuleConflictError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(code=1) from exc
+            results.append(
+                {"module": result.name, "version": result.version, "previous": result.previous, "created": result.created}
+            )
+    finally:
+        docs.close()
+    typer.echo(json.dumps(results, indent=2))
+
+
+@app.command("list")
+def list_modules() -> None:
+    """The current version of every installed module (JSON)."""
+    docs = DocStore.from_settings(get_settings())
+    try:
+        installed = docs.installed_modules(enabled_only=False)
+    finally:
+        docs.close()
+    typer.echo(json.dumps(installed, indent=2, default=str))

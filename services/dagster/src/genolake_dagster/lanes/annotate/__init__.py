@@ -1,0 +1,1 @@
+"""The `annotate` lane: match a normalized partition against the installed annotation modules."""

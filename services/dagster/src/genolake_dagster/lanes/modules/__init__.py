@@ -1,0 +1,1 @@
+"""The `modules` lane: a module spec uploaded with a `register_module` manifest becomes a published module version."""

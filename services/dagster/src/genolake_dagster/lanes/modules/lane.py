@@ -1,0 +1,25 @@
+"""The modules lane object."""
+
+from __future__ import annotations
+
+from dagster import define_asset_job, in_process_executor
+
+from genolake_dagster.lanes.base import Lane
+from genolake_dagster.lanes.modules.assets import annotation_modules
+from genolake_dagster.lanes.modules.plan import LANE_NAME, plan_register_module
+
+register_module_job = define_asset_job(
+    name="register_module_job",
+    selection=[annotation_modules],
+    executor_def=in_process_executor,
+    description="Compile an uploaded module spec and publish it as a new module version.",
+)
+
+LANE = Lane(
+    name=LANE_NAME,
+    intents=frozenset({"register_module"}),
+    jobs=[register_module_job],
+    assets=[annotation_modules],
+    plan=plan_register_module,
+    description="module spec -> published module version in reference/modules/",
+)

@@ -1,0 +1,25 @@
+"""Turn a report manifest into one run on an annotated partition."""
+
+from __future__ import annotations
+
+from genolake_core.ids import partition_key
+from genolake_core.manifest import ManifestBase, ReportManifest
+from genolake_dagster.lanes.base import PlanContext, PlannedRun
+from genolake_dagster.lanes.checks import require_asset
+from genolake_dagster.tags import run_tags
+
+LANE_NAME = "report"
+
+
+def plan_report(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
+    assert isinstance(manifest, ReportManifest)
+    key = partition_key(manifest.owner, manifest.sample)
+    require_asset(ctx, key, "sample_annotations")
+    return [
+        PlannedRun(
+            run_key=f"{LANE_NAME}:{manifest.batch_id}",
+            partition_key=key,
+            run_config={"ops": {"sample_report": {"config": {"batch_id": manifest.batch_id}}}},
+            tags=run_tags(manifest, LANE_NAME, manifest.sample),
+        )
+    ]
