@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import subprocess
 import time
 from collections.abc import Callable
@@ -91,3 +92,31 @@ def bcftools_records(vcf: Path, sample: str | None = None) -> set[tuple[str, int
             chrom = chrom[3:]
         rows.add((chrom, int(pos), ref, "" if alt == "." else alt, gt))
     return rows
+
+
+PALINDROMES = {frozenset("AT"), frozenset("CG")}
+
+
+def custom_scoring_file(vcf: Path, path: Path) -> float:
+    """A custom scoring file on the VCF's biallelic, non-palindromic SNVs; returns the expected sum."""
+    out = subprocess.run(["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n", str(vcf)],
+                         check=True, capture_output=True, text=True).stdout
+    rng = random.Random(7)
+    lines = ["#format_version=2.0", "#pgs_id=CUSTOM_ANTKU", "#genome_build=GRCh38",
+             "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight"]
+    expected = 0.0
+    for row in out.splitlines():
+        chrom, pos, ref, alt, gt = row.split("\t")
+        if len(ref) != 1 or len(alt) != 1 or frozenset(ref + alt) in PALINDROMES:
+            continue
+        weight = round(rng.uniform(-1, 1), 4)
+        effect_is_alt = rng.random() < 0.5
+        effect, other = (alt, ref) if effect_is_alt else (ref, alt)
+        lines.append(f"{chrom}\t{pos}\t{effect}\t{other}\t{weight}")
+        alleles = gt.replace("|", "/").split("/")
+        if "." in alleles:
+            continue
+        dosage = sum(1 for a in alleles if (a == "1") == effect_is_alt)
+        expected += weight * dosage
+    path.write_text("\n".join(lines) + "\n")
+    return expected

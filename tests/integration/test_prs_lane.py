@@ -4,8 +4,6 @@ file; the expected sum is computed here from bcftools' genotypes, independently 
 from __future__ import annotations
 
 import io
-import random
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -16,44 +14,23 @@ from genolake_core.docstore import DocStore
 from genolake_core.layout import prs_scores_key
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
-from tests.integration.helpers import DagsterRuns, normalize_manifest, put_manifest, upload_vcf, wait_for
+from tests.integration.helpers import (
+    DagsterRuns,
+    custom_scoring_file,
+    normalize_manifest,
+    put_manifest,
+    upload_vcf,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
-PALINDROMES = {frozenset("AT"), frozenset("CG")}
-
-
-def _scoring_file(vcf: Path, path: Path) -> float:
-    """A custom scoring file on the VCF's biallelic, non-palindromic SNVs; returns the expected sum."""
-    out = subprocess.run(["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n", str(vcf)],
-                         check=True, capture_output=True, text=True).stdout
-    rng = random.Random(7)
-    lines = ["#format_version=2.0", "#pgs_id=CUSTOM_ANTKU", "#genome_build=GRCh38",
-             "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight"]
-    expected = 0.0
-    for row in out.splitlines():
-        chrom, pos, ref, alt, gt = row.split("\t")
-        if len(ref) != 1 or len(alt) != 1 or frozenset(ref + alt) in PALINDROMES:
-            continue
-        weight = round(rng.uniform(-1, 1), 4)
-        effect_is_alt = rng.random() < 0.5
-        effect, other = (alt, ref) if effect_is_alt else (ref, alt)
-        lines.append(f"{chrom}\t{pos}\t{effect}\t{other}\t{weight}")
-        alleles = gt.replace("|", "/").split("/")
-        if "." in alleles:
-            continue
-        dosage = sum(1 for a in alleles if (a == "1") == effect_is_alt)
-        expected += weight * dosage
-    path.write_text("\n".join(lines) + "\n")
-    return expected
-
-
 def test_prs_lane_scores_a_normalized_partition(
     settings: Settings, store: ObjectStore, docs: DocStore, dagster_runs: DagsterRuns,
     user: str, antku_vcf: Path, tmp_path: Path,
 ) -> None:
     # A PRS manifest before the partition exists is rejected with a reason.
     scoring = tmp_path / "custom_antku.txt"
-    expected = _scoring_file(antku_vcf, scoring)
+    expected = custom_scoring_file(antku_vcf, scoring)
     scoring_key, _ = upload_vcf(store, settings, user, scoring, name="scores/custom_antku.txt")
     early = f"prs-early-{uuid.uuid4().hex[:8]}"
     prs = {"batch_id": early, "uploader": user, "intent": "prs", "sample": "antku", "genome_build": "GRCh38",

@@ -36,8 +36,9 @@ class PublishResult:
     created: bool  # False: the identical version was already published
 
 
-def _file_hashes(module: CompiledModule) -> dict[str, str]:
-    return {name: entry.sha256 for name, entry in module.manifest.files.items()}
+def _file_hashes(module: CompiledModule) -> list[dict[str, str]]:
+    """[{file, sha256}] sorted by file (a list: file names have dots, which Mongo keys may not)."""
+    return [{"file": name, "sha256": entry.sha256} for name, entry in sorted(module.manifest.files.items())]
 
 
 def publish_module(
@@ -62,7 +63,7 @@ def publish_module(
             )
     created = not any(info.get("version") == version for info in existing.values())
     if created:
-        for file_name in [*sorted(hashes), MANIFEST_FILE]:  # module.json last: its presence marks a complete folder
+        for file_name in [*(item["file"] for item in hashes), MANIFEST_FILE]:  # module.json last: its presence marks a complete folder
             store.put_file(module.path / file_name, bucket, prefix + file_name)
     info: dict[str, Any] = {
         "version": version,

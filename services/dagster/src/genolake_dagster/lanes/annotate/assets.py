@@ -38,7 +38,7 @@ def lineage_metadata(lineage: dict[str, Any], normalized_object: dict[str, str])
     normalize = lineage.get("normalize") or {}
     return {
         "modules": {m["name"]: m["version"] for m in lineage.get("modules", [])},
-        "module_files": {m["name"]: {f: e["sha256"] for f, e in m.get("files", {}).items()} for m in lineage.get("modules", [])},
+        "module_sources": {m["name"]: m.get("source") for m in lineage.get("modules", [])},
         "normalize_settings": normalize.get("settings"),
         "normalize_run_id": normalized_object.get("run-id"),
         "normalize_code_version": normalized_object.get("code-version"),
