@@ -8,8 +8,9 @@ up: install
 	uv run genolake stack up
 
 demo: up
-	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake submit \
-	  --vcf ../shared/data/vcf/antku_small.vcf --user demo --sample antku --build GRCh38 --wait 180
+	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake modules install --modules-dir ../shared/data/modules
+	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake submit --intent analyze \
+	  --vcf ../shared/data/vcf/antku_small.vcf --user demo --sample antku --build GRCh38 --wait 300
 
 down:
 	uv run genolake stack down

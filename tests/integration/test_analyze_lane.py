@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -122,6 +123,7 @@ def csv_expected(spec_dir: Path, sites: dict[tuple[str, int], tuple[str, list[st
 def test_modules_analyze_and_reannotation(
     settings: Settings, store: ObjectStore, docs: DocStore, dagster_runs: DagsterRuns,
     make_token: Callable[..., str], user: str, antku_vcf: Path, shared_data: Path, tmp_path: Path,
+    api: httpx.Client, auth: dict[str, str],
 ) -> None:
     # 1. The shipped modules, installed with the command line (same code path as an admin's install).
     result = CliRunner().invoke(app, ["modules", "install", "--modules-dir", str(shared_data / "modules"),
@@ -188,6 +190,22 @@ def test_modules_analyze_and_reannotation(
     partition = docs.partitions.find_one({"_id": f"{user}/antku"})
     assert {"normalized_variants", "sample_annotations", "prs_scores", "sample_report"} <= set(partition["assets"])
     assert partition["assets"]["sample_report"]["with_prs"] is True
+
+    # The API serves the annotation rows (filtered by module, in a stable order), the report and the lineage.
+    page = api.get(f"/partitions/{user}/antku/tables/annotations", params={"module": PANEL, "limit": 1000},
+                   headers=auth).json()
+    assert page["total"] == len(expected_v1)
+    assert {(r["chrom"], r["start"], tuple(r["genotype"]), r["weight"]) for r in page["rows"]} == expected_v1
+    order = [(r["category"], r["gene"], r["chrom"], r["start"]) for r in page["rows"]]
+    assert order == sorted(order)
+    gene = page["rows"][0]["gene"]
+    by_gene = api.get(f"/partitions/{user}/antku/tables/annotations", params={"gene": gene, "limit": 1000}, headers=auth)
+    assert {r["gene"] for r in by_gene.json()["rows"]} == {gene}
+    assert by_gene.json()["total"] == sum(1 for r in page["rows"] if r["gene"] == gene)
+    served = api.get(f"/partitions/{user}/antku/report", headers=auth)
+    assert served.status_code == 200 and served.text == report
+    detail = api.get(f"/partitions/{user}/antku", headers=auth).json()
+    assert detail["stale"]["sample_annotations"] == [] and detail["stale"]["sample_report"] == []
 
     # 4. A new version of the panel re-annotates the partition (automation sensor), report included.
     expected_v2 = write_panel_spec(tmp_path / "v2", sites, "1.1.0", seed=2)

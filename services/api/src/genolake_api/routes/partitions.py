@@ -21,7 +21,7 @@ router = APIRouter(prefix="/partitions", tags=["partitions"])
 User = Annotated[str, Path(pattern=USER_PATTERN.pattern, max_length=63)]
 Sample = Annotated[str, Path(pattern=SAMPLE_PATTERN.pattern, max_length=128)]
 Asset = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-FILTER_VALUE = r"^[A-Za-z0-9._;:-]{1,100}$"
+FILTER_VALUE = r"^[A-Za-z0-9._;:/+() -]{1,100}$"
 
 
 class PartitionOut(BaseModel):
@@ -92,10 +92,15 @@ def table_rows(
     chrom: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
     rsid: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
     filter: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,  # noqa: A002
+    module: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
+    gene: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
+    category: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
 ) -> TablePageOut:
-    """Rows of a parquet asset in file order; equality filters on the columns the table allows."""
+    """Rows of a table (variants, annotations, prs) in a stable order; equality filters on the columns the
+    table allows (annotations: module, gene, category, chrom, rsid; sorted by module, category, gene, position)."""
     require_access(principal, user)
-    filters = {name: value for name, value in {"chrom": chrom, "rsid": rsid, "filter": filter}.items() if value is not None}
+    given = {"chrom": chrom, "rsid": rsid, "filter": filter, "module": module, "gene": gene, "category": category}
+    filters = {name: value for name, value in given.items() if value is not None}
     return TablePageOut(**tables.read_page(state, table, user, sample, filters, offset, limit))
 
 

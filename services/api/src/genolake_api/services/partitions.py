@@ -15,7 +15,12 @@ from genolake_core.ids import partition_key
 from genolake_core.layout import partition_prefix
 
 # asset -> the assets it is computed from (for staleness: an upstream newer than the asset).
-UPSTREAM: dict[str, list[str]] = {"normalized_variants": [], "prs_scores": ["normalized_variants"]}
+UPSTREAM: dict[str, list[str]] = {
+    "normalized_variants": [],
+    "prs_scores": ["normalized_variants"],
+    "sample_annotations": ["normalized_variants"],
+    "sample_report": ["sample_annotations", "prs_scores"],
+}
 
 
 def visible_partitions(state: AppState, principal: Principal, user: str | None) -> list[dict[str, Any]]:
@@ -24,13 +29,18 @@ def visible_partitions(state: AppState, principal: Principal, user: str | None) 
     return state.docs.list_partitions(user if user is not None or principal.is_admin else principal.user)
 
 
-def staleness(assets: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """asset -> upstream assets materialized after it (empty: fresh)."""
+def staleness(assets: dict[str, dict[str, Any]], current_modules: dict[str, str]) -> dict[str, list[str]]:
+    """asset -> why it is stale: upstream assets materialized after it, and for annotations the modules
+    whose current version differs from the one used (`module:{name}@{current}`). Empty: fresh."""
     result: dict[str, list[str]] = {}
     for name, info in assets.items():
         newer = [up for up in UPSTREAM.get(name, []) if up in assets
                  and assets[up].get("materialized_at") and info.get("materialized_at")
                  and assets[up]["materialized_at"] > info["materialized_at"]]
+        if name == "sample_annotations":
+            used = info.get("modules") or {}
+            newer += [f"module:{module}@{current_modules[module]}" for module, version in sorted(used.items())
+                      if module in current_modules and current_modules[module] != version]
         result[name] = newer
     return result
 
@@ -42,7 +52,8 @@ def get_partition(state: AppState, principal: Principal, user: str, sample: str)
     if doc is None:
         raise HTTPException(status_code=404, detail=f"partition {key} not found")
     doc["runs"] = list(state.docs.runs.find({"partition": key}).sort("created_at", -1).limit(50))
-    doc["stale"] = staleness(doc.get("assets", {}))
+    current = {name: info["version"] for name, info in state.docs.installed_modules(enabled_only=False).items()}
+    doc["stale"] = staleness(doc.get("assets", {}), current)
     return doc
 
 

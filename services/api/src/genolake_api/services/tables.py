@@ -1,6 +1,7 @@
 """Paginated rows of a partition's parquet assets, read lazily from the lake (no whole-file download).
 
-Rows come in file order (a stable sort: the row index), filtered by equality on allowed columns.
+Rows are filtered by equality on the columns a table allows, then ordered: by the table's sort
+columns with the file's row index as the tie-breaker (a stable order for paging), or by row index alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import polars as pl
 from fastapi import HTTPException
 
 from genolake_api.state import AppState
-from genolake_core.layout import normalized_key, prs_scores_key
+from genolake_core.layout import annotations_prefix, normalized_key, prs_scores_key
 from genolake_core.settings import Settings
 
 
@@ -21,11 +22,21 @@ from genolake_core.settings import Settings
 class TableSpec:
     key: Callable[[str, str], str]
     filters: frozenset[str]
+    order: tuple[str, ...] = ()  # sort columns (row index breaks ties); empty: file order
+
+
+def annotations_key(user: str, sample: str) -> str:
+    return annotations_prefix(user, sample) + "annotations.parquet"
 
 
 TABLES: dict[str, TableSpec] = {
     "variants": TableSpec(key=normalized_key, filters=frozenset({"chrom", "rsid", "filter"})),
     "prs": TableSpec(key=prs_scores_key, filters=frozenset()),
+    "annotations": TableSpec(
+        key=annotations_key,
+        filters=frozenset({"module", "gene", "category", "chrom", "rsid"}),
+        order=("module", "category", "gene", "chrom", "start", "module_row"),
+    ),
 }
 
 
@@ -55,6 +66,8 @@ def read_page(state: AppState, table: str, user: str, sample: str, filters: dict
     frame = pl.scan_parquet(uri, storage_options=storage_options(settings)).with_row_index("row")
     for column, value in filters.items():
         frame = frame.filter(pl.col(column) == value)
+    if spec.order:
+        frame = frame.sort([*spec.order, "row"], nulls_last=True, maintain_order=True)
     total = frame.select(pl.len()).collect().item()
     rows = frame.slice(offset, limit).collect().to_dicts()
     return {"table": table, "partition": f"{user}/{sample}", "offset": offset, "limit": limit, "total": total, "rows": rows}
