@@ -204,6 +204,8 @@ def test_modules_analyze_and_reannotation(
     assert by_gene.json()["total"] == sum(1 for r in page["rows"] if r["gene"] == gene)
     served = api.get(f"/partitions/{user}/antku/report", headers=auth)
     assert served.status_code == 200 and served.text == report
+    served_run = api.get(f"/runs/{run['run_id']}", headers=auth).json()
+    assert served_run["assets"]["sample_annotations"]["lineage"] == lineage
     detail = api.get(f"/partitions/{user}/antku", headers=auth).json()
     assert detail["stale"]["sample_annotations"] == [] and detail["stale"]["sample_report"] == []
 

@@ -1,4 +1,10 @@
-"""Bearer-token authentication and per-user access rules."""
+"""Bearer-token authentication and per-user access rules.
+
+Verified principals are cached in-process for 30 s per token (per worker): a revoked key, or a
+user whose admin flag changed, keeps its old rights for at most 30 s. A cache hit costs no I/O and
+no threadpool hop (the dependency is async); a miss runs the blocking lookup in the threadpool.
+Failed lookups are never cached, so a new key works at once.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,18 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from genolake_api.state import StateDep
 from genolake_core.accounts import Principal, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer glk_...`")
 _CACHE_SECONDS = 30.0
+_CACHE_MAX = 10_000
 _cache: dict[str, tuple[float, Principal]] = {}
 
 
-def current_principal(
+async def current_principal(
     state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -25,11 +33,11 @@ def current_principal(
     cached = _cache.get(token)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    principal = authenticate(state.docs, token)
+    principal = await run_in_threadpool(authenticate, state.docs, token)
     if principal is None:
         _cache.pop(token, None)
         raise HTTPException(status_code=401, detail="invalid or revoked token")
-    if len(_cache) > 10_000:
+    if len(_cache) >= _CACHE_MAX:
         _cache.clear()
     _cache[token] = (time.monotonic() + _CACHE_SECONDS, principal)
     return principal

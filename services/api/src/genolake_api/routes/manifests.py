@@ -66,8 +66,8 @@ def list_manifests(
 
 
 @router.get("/{batch_id}", response_model=ManifestStatusOut)
-def get_manifest(batch_id: BatchIdPath, state: StateDep, principal: CurrentUser) -> ManifestStatusOut:
-    return ManifestStatusOut.from_doc(service.get_manifest(state, principal, batch_id))
+async def get_manifest(batch_id: BatchIdPath, state: StateDep, principal: CurrentUser) -> ManifestStatusOut:
+    return ManifestStatusOut.from_doc(await service.get_manifest(state, principal, batch_id))
 
 
 @router.post("", response_model=SubmittedOut, status_code=202)

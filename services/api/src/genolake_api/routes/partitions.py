@@ -1,13 +1,11 @@
-"""Partitions (`{user}/{sample}`): what exists, rows, report, downloads, deletion."""
+"""Partitions (`{user}/{sample}`): what exists, rows, downloads, deletion (the report: routes/reports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser, require_access
@@ -15,7 +13,6 @@ from genolake_api.routes.runs import RunOut
 from genolake_api.services import objects, partitions as service, tables
 from genolake_api.state import StateDep
 from genolake_core.ids import SAMPLE_PATTERN, USER_PATTERN
-from genolake_core.layout import report_key
 
 router = APIRouter(prefix="/partitions", tags=["partitions"])
 User = Annotated[str, Path(pattern=USER_PATTERN.pattern, max_length=63)]
@@ -108,23 +105,3 @@ def table_rows(
 def download(user: User, sample: Sample, asset: Asset, state: StateDep, principal: CurrentUser) -> DownloadOut:
     """A presigned GET URL for the asset's parquet."""
     return DownloadOut(**objects.presign_download(state, principal, user, sample, asset))
-
-
-@router.get("/{user}/{sample}/report", response_class=StreamingResponse,
-            responses={200: {"content": {"text/html": {}}}})
-def report(user: User, sample: Sample, state: StateDep, principal: CurrentUser) -> StreamingResponse:
-    """The partition's HTML report, streamed from the lake."""
-    require_access(principal, user)
-    key = report_key(user, sample)
-    if state.store.head(state.settings.lake_bucket, key) is None:
-        raise HTTPException(status_code=404, detail=f"no report for {user}/{sample} yet")
-    body = state.store.open(state.settings.lake_bucket, key)
-
-    def chunks() -> Iterator[bytes]:
-        try:
-            while chunk := body.read(64 * 1024):
-                yield chunk
-        finally:
-            body.close()
-
-    return StreamingResponse(chunks(), media_type="text/html; charset=utf-8")

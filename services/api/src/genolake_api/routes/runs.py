@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from typing import Annotated
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
 
-from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel
-
-from genolake_api.auth import CurrentUser, require_access
+from genolake_api.auth import CurrentUser
+from genolake_api.services import runs as service
 from genolake_api.state import StateDep
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -31,6 +30,9 @@ class RunOut(BaseModel):
     duration_seconds: float | None = None
     error: str | None = None
     dagster_url: str | None = None
+    assets: dict[str, dict[str, Any]] = Field(
+        default={}, description="What the run materialized (metadata; sample_annotations: its lineage)."
+    )
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> RunOut:
@@ -41,10 +43,7 @@ class RunOut(BaseModel):
 
 
 @router.get("/{run_id}", response_model=RunOut)
-def get_run(run_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], state: StateDep, principal: CurrentUser) -> RunOut:
-    doc = state.docs.runs.find_one({"_id": run_id})
-    if doc is None:
-        raise HTTPException(status_code=404, detail=f"run {run_id!r} not found")
-    partition = doc.get("partition") or ""
-    require_access(principal, partition.split("/", 1)[0] or None)
-    return RunOut.from_doc(doc)
+async def get_run(
+    run_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], state: StateDep, principal: CurrentUser
+) -> RunOut:
+    return RunOut.from_doc(await service.get_run(state, principal, run_id))

@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from fastapi import HTTPException
+from pymongo import ASCENDING
 
 from genolake_api.auth import require_access
+from genolake_api.services.runs import RUN_FIELDS
 from genolake_api.state import AppState
 from genolake_core.accounts import Principal
 from genolake_core.layout import manifests_prefix
 from genolake_core.manifest import ManifestError, parse_manifest
 
 MAX_MANIFEST_BYTES = 1024 * 1024
+# what the status response shows (plus `user` for the owner check); not planned run configs etc.
+MANIFEST_FIELDS = {name: 1 for name in (
+    "batch_id", "status", "lane", "intent", "uploader", "user", "partitions", "reasons", "errors", "run_ids",
+    "latest_run_ids", "archive_key", "received_at", "updated_at", "finished_at")}
 
 
 def owner_of(doc: dict[str, Any]) -> str | None:
     return doc.get("user") or doc.get("uploader")
 
 
-def get_manifest(state: AppState, principal: Principal, batch_id: str) -> dict[str, Any]:
-    doc = state.docs.get_manifest(batch_id)
+async def get_manifest(state: AppState, principal: Principal, batch_id: str) -> dict[str, Any]:
+    """The manifest document with its runs grouped by attempt (root run id).
+
+    Both queries go out at once on the async client, each fetching only the fields the response
+    shows. The runs are used only when the document is the batch itself (a rejected upload that
+    reused the id, `{batch_id}#{etag16}`, has none) and the caller may see it.
+    """
+    doc, runs = await asyncio.gather(
+        state.mongo["manifests"].find_one({"_id": batch_id}, MANIFEST_FIELDS),
+        state.mongo["runs"].find({"batch_id": batch_id}, RUN_FIELDS).sort("created_at", ASCENDING).to_list(),
+    )
     if doc is None:
         raise HTTPException(status_code=404, detail=f"manifest {batch_id!r} not found")
     require_access(principal, owner_of(doc))
-    runs = state.docs.runs_for_batch(batch_id) if doc.get("batch_id") == batch_id else []
+    if doc.get("batch_id") != batch_id:
+        runs = []
     attempts: dict[str, list[dict[str, Any]]] = {}
     for run in runs:
         attempts.setdefault(run.get("root_run_id") or run["_id"], []).append(run)

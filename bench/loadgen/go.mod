@@ -1,0 +1,3 @@
+module genolake/bench/loadgen
+
+go 1.26

@@ -1,0 +1,24 @@
+"""The partition report (`GET /partitions/{user}/{sample}/report`), streamed from the lake.
+
+Kept apart from routes/partitions.py so the hot path is async end to end; main.py drops the older
+copy of this route from the partitions router.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from genolake_api.auth import CurrentUser
+from genolake_api.routes.partitions import Sample, User
+from genolake_api.services import reports as service
+from genolake_api.state import StateDep
+
+router = APIRouter(prefix="/partitions", tags=["partitions"])
+
+
+@router.get("/{user}/{sample}/report", response_class=StreamingResponse,
+            responses={200: {"content": {"text/html": {}}}})
+async def report(user: User, sample: Sample, state: StateDep, principal: CurrentUser) -> StreamingResponse:
+    """The partition's HTML report, streamed from the lake."""
+    return await service.stream_report(state, principal, user, sample)

@@ -1,0 +1,62 @@
+"""Partition reports: streamed from the lake on the event loop, one S3 request, nothing buffered.
+
+The API signs a GET for its own S3 endpoint (signatures are reused for a minute, so most requests
+sign nothing) and relays the body chunk by chunk as the S3 server sends it; a missing object is the
+S3 server's 404, so there is no separate HEAD.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from fastapi import HTTPException
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
+
+from genolake_api.auth import require_access
+from genolake_api.state import AppState
+from genolake_core.accounts import Principal
+from genolake_core.layout import report_key
+from genolake_core.logs import get_logger
+
+log = get_logger(__name__)
+SIGNED_SECONDS = 300  # validity of the internal signed URL
+REUSE_SECONDS = 60.0  # sign again after this long (well before expiry, whatever the request takes)
+_SIGNED_MAX = 10_000
+_signed: dict[tuple[str, str], tuple[float, str]] = {}
+PASSED_HEADERS = ("content-length", "etag", "last-modified")
+
+
+def signed_get(state: AppState, bucket: str, key: str) -> str:
+    """A presigned GET on the API's own S3 endpoint, cached per object for REUSE_SECONDS."""
+    now = time.monotonic()
+    cached = _signed.get((bucket, key))
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    url: str = state.store.client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=SIGNED_SECONDS)
+    if len(_signed) >= _SIGNED_MAX:
+        _signed.clear()
+    _signed[(bucket, key)] = (now + REUSE_SECONDS, url)
+    return url
+
+
+async def stream_report(state: AppState, principal: Principal, user: str, sample: str) -> StreamingResponse:
+    require_access(principal, user)
+    bucket, key = state.settings.lake_bucket, report_key(user, sample)
+    request = state.http.build_request("GET", signed_get(state, bucket, key))
+    try:
+        response = await state.http.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        log.error("api.report.s3_unreachable", bucket=bucket, key=key, error=f"{exc.__class__.__name__}: {exc}")
+        raise HTTPException(status_code=503, detail="the object store is not reachable; retry later") from exc
+    if response.status_code != 200:
+        await response.aclose()
+        if response.status_code == 404:
+            raise HTTPException(status_code=404, detail=f"no report for {user}/{sample} yet")
+        log.error("api.report.s3_error", bucket=bucket, key=key, status=response.status_code)
+        raise HTTPException(status_code=503, detail="the object store refused the read; retry later")
+    headers = {name: response.headers[name] for name in PASSED_HEADERS if name in response.headers}
+    return StreamingResponse(response.aiter_raw(), media_type="text/html; charset=utf-8", headers=headers,
+                             background=BackgroundTask(response.aclose))

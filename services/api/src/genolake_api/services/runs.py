@@ -1,0 +1,25 @@
+"""Runs: the status document of one Dagster run, read on the async client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException
+
+from genolake_api.auth import require_access
+from genolake_api.state import AppState
+from genolake_core.accounts import Principal
+
+# what a run's status response shows (RunOut, with the lineage in `assets`); not status_rank, run_key, tags.
+RUN_FIELDS = {name: 1 for name in (
+    "status", "batch_id", "lane", "partition", "job", "parent_run_id", "root_run_id", "created_at", "start_time",
+    "end_time", "error", "dagster_url", "assets")}
+
+
+async def get_run(state: AppState, principal: Principal, run_id: str) -> dict[str, Any]:
+    doc: dict[str, Any] | None = await state.mongo["runs"].find_one({"_id": run_id}, RUN_FIELDS)
+    if doc is None:
+        raise HTTPException(status_code=404, detail=f"run {run_id!r} not found")
+    partition = doc.get("partition") or ""
+    require_access(principal, partition.split("/", 1)[0] or None)
+    return doc
