@@ -170,6 +170,14 @@ def test_policy_template_spells_the_layout_prefixes() -> None:
     assert writes == [write]
 
 
+def test_user_id_rule_is_the_platform_rule() -> None:
+    """init.sh accepts exactly the user ids genolake_core.ids accepts (S3 account = platform user)."""
+    from genolake_core.ids import USER_PATTERN
+
+    script = (Path(__file__).parents[3] / "services" / "minio" / "init.sh").read_text()
+    assert f"grep -Eq '{USER_PATTERN.pattern}'" in script
+
+
 @pytest.mark.parametrize("user", ["Al", "ab", "-x-", "a/b", "genolake-pipelines", "genolake-admin"])
 def test_rejects_bad_user_ids(user: str, tmp_path: Path) -> None:
     env = {**_init_env("http://127.0.0.1:9", tmp_path)}
