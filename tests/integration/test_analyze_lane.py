@@ -204,6 +204,9 @@ def test_modules_analyze_and_reannotation(
     assert by_gene.json()["total"] == sum(1 for r in page["rows"] if r["gene"] == gene)
     served = api.get(f"/partitions/{user}/antku/report", headers=auth)
     assert served.status_code == 200 and served.text == report
+    catalog = {m["name"]: m for m in api.get("/modules", headers=auth).json()}
+    assert catalog[PANEL]["version"] == "1.0.0" and catalog[PANEL]["key"] == "position"
+    assert {name: m["version"] for name, m in catalog.items() if name in shipped} == shipped
     served_run = api.get(f"/runs/{run['run_id']}", headers=auth).json()
     assert served_run["assets"]["sample_annotations"]["lineage"] == lineage
     detail = api.get(f"/partitions/{user}/antku", headers=auth).json()

@@ -1,6 +1,8 @@
-"""What is installed: annotation modules and scoring files in the lake's reference area."""
+"""What is installed: annotation modules (Mongo `modules`, files in `reference/modules/`) and scoring files."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -26,10 +28,35 @@ def _entries(state: StateDep, kind: str) -> list[CatalogEntry]:
     return [CatalogEntry(name=name, keys=keys) for name, keys in sorted(grouped.items())]
 
 
-@router.get("/modules", response_model=list[CatalogEntry])
-def modules(state: StateDep, principal: CurrentUser) -> list[CatalogEntry]:
-    """Installed annotation modules (`reference/modules/{name}/...`)."""
-    return _entries(state, "modules")
+class ModuleOut(BaseModel):
+    name: str
+    version: str
+    enabled: bool
+    title: str | None = None
+    key: str | None = None
+    genome_build: str | None = None
+    source: str | None = None
+    lake_prefix: str | None = None
+    published_at: datetime | None = None
+    versions: list[str] = []
+
+
+@router.get("/modules", response_model=list[ModuleOut])
+def modules(state: StateDep, principal: CurrentUser) -> list[ModuleOut]:
+    """Installed annotation modules: the current version of each (what annotation uses), and all versions."""
+    result = []
+    for doc in state.docs.modules.find({}).sort("_id", 1):
+        versions = doc.get("versions", {})
+        current = next((v for v in versions.values() if v.get("version") == doc.get("current")), None)
+        if current is None:
+            continue
+        result.append(ModuleOut(
+            name=doc["_id"], version=current["version"], enabled=bool(doc.get("enabled", True)),
+            title=current.get("title"), key=current.get("key"), genome_build=current.get("genome_build"),
+            source=current.get("source"), lake_prefix=current.get("prefix"), published_at=current.get("published_at"),
+            versions=sorted(v["version"] for v in versions.values()),
+        ))
+    return result
 
 
 @router.get("/scores", response_model=list[CatalogEntry])
