@@ -10,14 +10,16 @@ from genolake_api.auth import require_access
 from genolake_api.state import AppState
 from genolake_core.accounts import Principal
 
-# what a run's status response shows (RunOut, with the lineage in `assets`); not status_rank, run_key, tags.
+# what a run's status shows in lists (RunOut); not status_rank, run_key, tags.
 RUN_FIELDS = {name: 1 for name in (
     "status", "batch_id", "lane", "partition", "job", "parent_run_id", "root_run_id", "created_at", "start_time",
-    "end_time", "error", "dagster_url", "assets")}
+    "end_time", "error", "dagster_url")}
+# GET /runs/{id} adds what the run materialized, with the lineage.
+RUN_DETAIL_FIELDS = {**RUN_FIELDS, "assets": 1}
 
 
 async def get_run(state: AppState, principal: Principal, run_id: str) -> dict[str, Any]:
-    doc: dict[str, Any] | None = await state.mongo["runs"].find_one({"_id": run_id}, RUN_FIELDS)
+    doc: dict[str, Any] | None = await state.mongo["runs"].find_one({"_id": run_id}, RUN_DETAIL_FIELDS)
     if doc is None:
         raise HTTPException(status_code=404, detail=f"run {run_id!r} not found")
     partition = doc.get("partition") or ""
