@@ -20,11 +20,13 @@ import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
 from genolake_annotation.normalize.builds import BuildSource, build_from_positions
 from genolake_annotation.normalize.errors import BuildMismatchError, NormalizeError, VcfFormatError
+from genolake_annotation.normalize.fields import first_match
 from genolake_annotation.normalize.header import VcfHeader, read_vcf_header
 from genolake_annotation.normalize.reader import stage_frame
 from genolake_annotation.normalize.result import NormalizeResult
@@ -37,7 +39,8 @@ OUTPUT_COLUMNS = (
     "chrom", "start", "rsid", "ref", "alts", "gt", "genotype", "filter", "qual", "dp", "af", "ids", "end",
 )  # fmt: skip
 SCHEMA_VERSION = 1
-PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION: Final = "zstd"
+PARQUET_COMPRESSION_LEVEL = 1  # the codec other readers see is unchanged; level 1 is the cheapest to write
 
 
 def _sample_indices(header: VcfHeader, vcf: Path, samples: list[str]) -> list[int]:
@@ -66,11 +69,7 @@ def _reason(settings: NormalizeSettings, k: int) -> pl.Expr:
         checks.append(("min_dp", ~(pl.col(f"dp_{k}") >= settings.min_dp).fill_null(False)))
     if not checks:
         return pl.lit(None, dtype=pl.String)
-    name, condition = checks[0]
-    chain = pl.when(condition).then(pl.lit(name))
-    for name, condition in checks[1:]:
-        chain = chain.when(condition).then(pl.lit(name))
-    return chain.otherwise(pl.lit(None, dtype=pl.String))
+    return first_match([(condition, pl.lit(name)) for name, condition in checks], pl.lit(None, dtype=pl.String))
 
 
 def _build(header: VcfHeader, stats: RunStats) -> tuple[Build | None, BuildSource | None]:
@@ -146,6 +145,7 @@ def normalize_vcf(
                 .sink_parquet(
                     temps[sample],
                     compression=PARQUET_COMPRESSION,
+                    compression_level=PARQUET_COMPRESSION_LEVEL,
                     metadata=functools.partial(_metadata, make_result),
                     lazy=True,
                 )

@@ -68,23 +68,23 @@ def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) ->
     )
     null_int = pl.lit(None, dtype=pl.Int64)
     declared = header.info
+    end = fields.info_int(c("_info_sc"), "END", rare=True) if "END" in declared else null_int
     frame = frame.with_columns(
         (fields.info_int(c("_info_sc"), "DP") if "DP" in declared else null_int).alias("_info_dp"),
-        (fields.info_int(c("_info_sc"), "END") if "END" in declared else null_int).alias("_info_end"),
+        end.alias("_info_end"),
     )
+    frame = frame.with_columns(fields.split_or_empty(c("_alt"), ",").alias("alts"))
     sample_columns: list[str] = []
     for k in sample_indices:
         raw = c(sample_column(k))
         if k == len(header.samples) - 1:
             raw = raw.str.strip_chars_end("\r")  # CRLF files
-        frame = frame.with_columns(genotype.sample_parts(raw).alias(f"_p{k}"))
-        parts = c(f"_p{k}")
-        depth = missing_to_null(parts.list.get(c("_dp_index"), null_on_oob=True)).cast(pl.Int64, strict=True)
+        depth = missing_to_null(genotype.format_value(raw, c("_dp_index"))).cast(pl.Int64, strict=True)
         frame = frame.with_columns(
-            genotype.gt(c("_format"), parts).alias(f"gt_{k}"),
+            genotype.gt(c("_format"), raw).alias(f"gt_{k}"),
             pl.coalesce(depth, c("_info_dp")).alias(f"dp_{k}"),
         )
-        frame = genotype.with_genotype(frame, f"gt_{k}", "_ref", "_alt", f"genotype_{k}", f"_g{k}")
+        frame = genotype.with_genotype(frame, f"gt_{k}", "_ref", "alts", f"genotype_{k}", f"_g{k}")
         sample_columns += [f"gt_{k}", f"genotype_{k}", f"dp_{k}"]
     site: list[pl.Expr] = [
         fields.chrom(c("_chrom_bare")).alias("chrom"),
@@ -92,7 +92,7 @@ def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) ->
         .cast(pl.Int64, strict=True).alias("start"),
         fields.rsid(c("_id")).alias("rsid"),
         c("_ref").alias("ref"),
-        fields.split_or_empty(c("_alt"), ",").alias("alts"),
+        c("alts"),
         fields.missing_to_null(c("_filter")).alias("filter"),
         fields.qual(c("_qual")).alias("qual"),
         (

@@ -29,34 +29,46 @@ class RunStats:
         self.no_calls: dict[int, int] = dict.fromkeys(sample_indices, 0)
         self._lock = threading.Lock()
 
-    def _aggregates(self) -> list[pl.Expr]:
-        exprs = [pl.len().alias("records"), pl.col("ref_block").sum().alias("ref_blocks")]
-        for k in self.sample_indices:
-            reason = pl.col(f"reason_{k}")
-            exprs.append(reason.is_null().sum().alias(f"kept_{k}"))
-            exprs.append((reason.is_null() & pl.col(f"genotype_{k}").is_null()).sum().alias(f"nocall_{k}"))
-            exprs += [(reason == r).sum().alias(f"{r}_{k}") for r in self.reasons]
-        return exprs
+    def _sample_counts(self, batch: pl.DataFrame, k: int) -> tuple[int, int, dict[str, int]]:
+        """(kept, no-calls among kept, dropped per reason) of one batch for sample ``k``.
+
+        Plain Series operations, cheapest first: a null count is free (stored with the column), and in
+        the usual batch every record is kept."""
+        reason = batch.get_column(f"reason_{k}")
+        genotype = batch.get_column(f"genotype_{k}")
+        kept = reason.null_count()
+        if kept == batch.height:
+            return kept, genotype.null_count(), dict.fromkeys(self.reasons, 0)
+        kept_mask = reason.is_null()
+        no_calls = int((kept_mask & genotype.is_null()).sum())
+        if len(self.reasons) == 1:
+            return kept, no_calls, {self.reasons[0]: batch.height - kept}
+        dropped = {r: int((reason == r).sum()) for r in self.reasons}
+        return kept, no_calls, dropped
+
+    def _maxima(self, batch: pl.DataFrame) -> list[tuple[str, int]]:
+        chroms = batch.get_column("chrom")
+        first = chroms[0]
+        if first is not None and chroms[-1] == first and (chroms == first).all():
+            # sorted input: almost every batch holds one chromosome
+            return [(first, batch.get_column("start").max())]  # type: ignore[list-item]
+        return list(batch.group_by("chrom").agg(pl.col("start").max()).iter_rows())  # type: ignore[arg-type]
 
     def update(self, batch: pl.DataFrame) -> pl.DataFrame:
         if batch.height == 0:
             return batch
-        row = batch.select(self._aggregates()).row(0, named=True)
-        maxima: list[tuple[str, int]] = []
-        if self.track_positions:
-            chroms = batch.get_column("chrom")
-            if (chroms == chroms[0]).all():  # sorted input: almost every batch holds one chromosome
-                maxima = [(chroms[0], batch.get_column("start").max())]  # type: ignore[list-item]
-            else:
-                maxima = list(batch.group_by("chrom").agg(pl.col("start").max()).iter_rows())  # type: ignore[arg-type]
+        records = batch.height
+        ref_blocks = int(batch.get_column("ref_block").sum())
+        counts = {k: self._sample_counts(batch, k) for k in self.sample_indices}
+        maxima = self._maxima(batch) if self.track_positions else []
         with self._lock:
-            self.records += row["records"]
-            self.ref_blocks += row["ref_blocks"]
-            for k in self.sample_indices:
-                self.kept[k] += row[f"kept_{k}"]
-                self.no_calls[k] += row[f"nocall_{k}"]
-                for r in self.reasons:
-                    self.dropped[k][r] += row[f"{r}_{k}"]
+            self.records += records
+            self.ref_blocks += ref_blocks
+            for k, (kept, no_calls, dropped) in counts.items():
+                self.kept[k] += kept
+                self.no_calls[k] += no_calls
+                for r, n in dropped.items():
+                    self.dropped[k][r] += n
             for chrom, pos in maxima:
                 if pos is not None and pos > self.max_positions.get(chrom, -1):
                     self.max_positions[chrom] = pos
