@@ -22,8 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genolake_core.bootstrap import BootstrapReport, bootstrap
+from typing import TYPE_CHECKING
+
 from genolake_core.settings import ENV_FILE_VARIABLE, Settings
+
+if TYPE_CHECKING:
+    from genolake_core.bootstrap import BootstrapReport
 
 PG_BIN_CANDIDATES = (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin"), Path("/usr/lib/postgresql/17/bin"))
 DEFAULT_BIN_DIR = Path.home() / ".cache" / "genolake" / "bin"
@@ -238,7 +242,7 @@ class NativeStack:
             Service(
                 "api",
                 [self._venv_bin("uvicorn"), "genolake_api.main:app", "--host", "127.0.0.1", "--port", str(p.api),
-                 "--log-level", "warning"],
+                 "--workers", "2", "--log-level", "warning"],  # 2 workers: tail latency under polling (bench_api)
                 ready=lambda: _http_ok(f"http://127.0.0.1:{p.api}/health"),
             ),
         ]
@@ -390,6 +394,8 @@ class NativeStack:
         for service in services[:2]:  # storage first: minio, ferretdb
             self._start(service, env)
         settings = self.settings()
+        from genolake_core.bootstrap import bootstrap  # boto3, pymongo: only when the stack starts
+
         report = bootstrap(settings, admin_dsn=self._admin_dsn())
         for service in services[2:]:
             self._start(service, env)

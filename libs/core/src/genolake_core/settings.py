@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     presign_seconds: int = 900
+    api_cache_seconds: float = Field(
+        default=1.0, ge=0, description="How long polled GETs (status, report) are replayed per token; 0: off."
+    )
 
     @field_validator("enabled_lanes", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from genolake_api import problems
+from genolake_api.microcache import MicroCache
 from genolake_api.routes import catalog, health, manifests, partitions, reports, runs, uploads
 from genolake_api.state import AppState
 from genolake_core.settings import get_settings
@@ -26,6 +27,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     app = FastAPI(title="GenoLake API", version="0.1.0", lifespan=lifespan)
     problems.install(app)
+    app.add_middleware(MicroCache)
     for module in (health, manifests, runs, partitions, reports, uploads, catalog):
         app.include_router(module.router)
     return app

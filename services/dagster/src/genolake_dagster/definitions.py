@@ -9,7 +9,7 @@ from genolake_dagster.deletions.sensor import partition_deletions_sensor
 from genolake_dagster.intake.sensors import build_lane_sensor, manifest_triage_sensor
 from genolake_dagster.lanes import ALL_LANES
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.status.sensors import STATUS_SENSORS, run_status_reconciler
+from genolake_dagster.status.sensors import run_status_reconciler
 
 defs = Definitions(
     assets=[asset for lane in ALL_LANES.values() for asset in lane.assets],
@@ -17,7 +17,6 @@ defs = Definitions(
     sensors=[
         *(build_lane_sensor(lane) for lane in ALL_LANES.values()),
         manifest_triage_sensor,
-        *STATUS_SENSORS,
         run_status_reconciler,
         partition_deletions_sensor,
         automation_sensor,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from genolake_core.accounts import create_key, create_user, revoke_key
-from genolake_core.docstore import DocStore
-from genolake_core.settings import get_settings
+if TYPE_CHECKING:
+    from genolake_core.docstore import DocStore
 
 app = typer.Typer(no_args_is_help=True, help="Users and API keys.")
+
+
+def _docs() -> DocStore:
+    from genolake_core.docstore import DocStore  # pymongo: imported when a command runs, not for --help
+    from genolake_core.settings import get_settings
+
+    return DocStore.from_settings(get_settings())
 
 
 @app.command("create-user")
@@ -18,7 +24,9 @@ def create_user_command(
     user: str, admin: Annotated[bool, typer.Option(help="May see every user's data.")] = False,
     key: Annotated[bool, typer.Option(help="Also create an API key and print it.")] = True,
 ) -> None:
-    docs = DocStore.from_settings(get_settings())
+    from genolake_core.accounts import create_key, create_user
+
+    docs = _docs()
     try:
         created = create_user(docs, user, is_admin=admin)
         typer.echo(f"user {user} {'created' if created else 'exists'}", err=True)
@@ -30,7 +38,9 @@ def create_user_command(
 
 @app.command("create-key")
 def create_key_command(user: str) -> None:
-    docs = DocStore.from_settings(get_settings())
+    from genolake_core.accounts import create_key
+
+    docs = _docs()
     try:
         typer.echo(create_key(docs, user))
     except KeyError as exc:
@@ -42,7 +52,9 @@ def create_key_command(user: str) -> None:
 
 @app.command("revoke-key")
 def revoke_key_command(key_id: str) -> None:
-    docs = DocStore.from_settings(get_settings())
+    from genolake_core.accounts import revoke_key
+
+    docs = _docs()
     try:
         if not revoke_key(docs, key_id):
             typer.echo(f"error: no active key {key_id}", err=True)

@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from genolake_core.bootstrap import bootstrap as run_bootstrap
-from genolake_core.settings import get_settings
-
 
 def bootstrap(
     postgres_admin_dsn: Annotated[str | None, typer.Option(help="Superuser DSN to create the Dagster database.")] = None,
 ) -> None:
     """Idempotent: safe on every start."""
+    from genolake_core.bootstrap import bootstrap as run_bootstrap  # boto3, pymongo: imported when used
+    from genolake_core.settings import get_settings
+
     report = run_bootstrap(get_settings(), admin_dsn=postgres_admin_dsn)
     typer.echo(f"buckets created: {report.buckets_created or 'none'}; indexes ensured; database created: {report.database_created}")

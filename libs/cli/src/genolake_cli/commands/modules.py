@@ -15,9 +15,6 @@ from typing import Annotated
 import typer
 
 from genolake_cli.commands.annotate import module_errors, resolve, split_names
-from genolake_core.docstore import DocStore
-from genolake_core.objectstore import ObjectStore
-from genolake_core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Annotation modules installed in the platform.")
 
@@ -33,6 +30,9 @@ def install(
 ) -> None:
     """Publish modules to the data lake and make each the current version; prints what changed."""
     from genolake_annotation.modules.lake import ModuleConflictError, publish_module
+    from genolake_core.docstore import DocStore
+    from genolake_core.objectstore import ObjectStore
+    from genolake_core.settings import get_settings
 
     settings = get_settings()
     try:
@@ -61,6 +61,9 @@ def install(
 @app.command("list")
 def list_modules() -> None:
     """The current version of every installed module (JSON)."""
+    from genolake_core.docstore import DocStore
+    from genolake_core.settings import get_settings
+
     docs = DocStore.from_settings(get_settings())
     try:
         installed = docs.installed_modules(enabled_only=False)

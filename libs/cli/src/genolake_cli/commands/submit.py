@@ -13,12 +13,9 @@ from typing import Annotated
 
 import typer
 
-from genolake_core.docstore import DocStore, ManifestStatus
 from genolake_core.layout import manifests_prefix, uploads_prefix
-from genolake_core.objectstore import ObjectStore, sha256_file
-from genolake_core.settings import get_settings
 
-FINAL = {ManifestStatus.SUCCESS.value, ManifestStatus.FAILED.value, ManifestStatus.REJECTED.value}
+FINAL = {"success", "failed", "rejected"}  # ManifestStatus values (genolake_core.docstore imports pymongo)
 
 
 def submit(
@@ -31,6 +28,10 @@ def submit(
     wait: Annotated[float, typer.Option(help="Seconds to wait for a final status (0: don't wait).")] = 0,
 ) -> None:
     """Upload VCF + manifest; print the batch id (and the final status with --wait)."""
+    from genolake_core.docstore import DocStore  # boto3, pymongo: imported when the command runs
+    from genolake_core.objectstore import ObjectStore, sha256_file
+    from genolake_core.settings import get_settings
+
     settings = get_settings()
     store = ObjectStore.from_settings(settings)
     batch = batch_id or f"{user}-{uuid.uuid4().hex[:12]}"
@@ -58,7 +59,7 @@ def submit(
             doc = docs.get_manifest(batch)
             if doc is not None and doc.get("status") in FINAL:
                 typer.echo(json.dumps({k: doc.get(k) for k in ("status", "partitions", "reasons", "errors", "latest_run_ids")}, default=str))
-                raise typer.Exit(0 if doc["status"] == ManifestStatus.SUCCESS.value else 1)
+                raise typer.Exit(0 if doc["status"] == "success" else 1)
             time.sleep(1)
     finally:
         docs.close()

@@ -13,7 +13,7 @@ from genolake_dagster.resources import PlatformResource
 
 @sensor(
     name="partition_deletions",
-    minimum_interval_seconds=5,
+    minimum_interval_seconds=10,
     default_status=DefaultSensorStatus.RUNNING,
     description="Deletes the Dagster partitions of samples deleted through the API.",
 )

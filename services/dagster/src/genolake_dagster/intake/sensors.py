@@ -20,7 +20,6 @@ from genolake_dagster.lanes.base import Lane
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
 
-INTAKE_INTERVAL_SECONDS = 3
 
 
 def _run_exists(context: SensorEvaluationContext, run_key: str) -> bool:
@@ -64,7 +63,7 @@ def build_lane_sensor(lane: Lane) -> SensorDefinition:
     @sensor(
         name=f"{lane.name}_manifests",
         jobs=list(lane.jobs),
-        minimum_interval_seconds=INTAKE_INTERVAL_SECONDS,
+        minimum_interval_seconds=lane.sensor_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
         description=f"Claims manifests with intents {sorted(lane.intents)} and requests {', '.join(job.name for job in lane.jobs)} runs.",
     )
@@ -83,7 +82,7 @@ def build_lane_sensor(lane: Lane) -> SensorDefinition:
 
 @sensor(
     name="manifest_triage",
-    minimum_interval_seconds=5,
+    minimum_interval_seconds=10,
     default_status=DefaultSensorStatus.RUNNING,
     description="Rejects manifests no lane can claim (bad JSON, unknown intent); records those whose lane is off.",
 )

@@ -44,6 +44,9 @@ class Lane:
     assets: Sequence[AssetsDefinition | AssetSpec]
     plan: Planner
     description: str = ""
+    # How often its intake sensor lists the landing zone. Each tick costs Dagster several Postgres
+    # connections (its storage does not pool), so rarely used lanes look less often.
+    sensor_interval_seconds: int = 5
 
     @property
     def job(self) -> UnresolvedAssetJobDefinition:

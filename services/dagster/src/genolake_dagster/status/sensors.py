@@ -1,9 +1,10 @@
-"""Run-status sensors (fast path) and the reconciler (complete path) feeding the Mongo documents.
+"""The run-status reconciler: the one sensor feeding the Mongo run and manifest documents.
 
-Run-status sensors start from "now", see a few runs per tick and move on even when the handler
-failed, so they alone can miss updates. The reconciler walks Dagster's runs by update time from a
-cursor that only advances when every write succeeded (a Mongo outage stalls it, then it catches
-up), and re-syncs batches whose documents have not changed for a while.
+It walks Dagster's runs by update time from a cursor that only advances when every write succeeded
+(a Mongo outage stalls it, then it catches up), and re-syncs batches whose documents have not
+changed for a while. Dagster's per-status run-status sensors were dropped: four more sensors ticking
+every few seconds cost Postgres dozens of connections a second (Dagster's storage does not pool)
+for no information the reconciler does not already read.
 """
 
 
@@ -11,14 +12,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
-    DagsterRunStatus,
     DefaultSensorStatus,
     RunsFilter,
-    RunStatusSensorContext,
-    SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
-    run_status_sensor,
     sensor,
 )
 
@@ -27,32 +24,10 @@ from genolake_dagster.resources import PlatformResource
 from genolake_dagster.status.sync import sync_run
 from genolake_dagster.tags import BATCH_TAG
 
-RECONCILE_INTERVAL_SECONDS = 10
+RECONCILE_INTERVAL_SECONDS = 5
 RECONCILE_BATCH = 100
 STALE_AFTER = timedelta(seconds=60)
 CURSOR_VERSION = 1
-
-
-def _status_sensor(status: DagsterRunStatus) -> SensorDefinition:
-    @run_status_sensor(
-        run_status=status,
-        name=f"mirror_run_{status.value.lower()}",
-        minimum_interval_seconds=2,
-        default_status=DefaultSensorStatus.RUNNING,
-        monitor_all_code_locations=False,
-        description=f"Mirrors runs reaching {status.value} into the Mongo run and manifest documents.",
-    )
-    def _mirror(context: RunStatusSensorContext, platform: PlatformResource) -> None:
-        with platform.docs() as docs:
-            sync_run(context.instance, context.dagster_run.run_id, docs, platform.settings().dagster_ui_url)
-
-    return _mirror
-
-
-STATUS_SENSORS = [
-    _status_sensor(status)
-    for status in (DagsterRunStatus.STARTED, DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
-]
 
 
 def _load_cursor(raw: str | None) -> datetime:

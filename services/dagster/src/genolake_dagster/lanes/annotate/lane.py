@@ -22,4 +22,5 @@ LANE = Lane(
     assets=[sample_annotations],
     plan=plan_annotate,
     description="normalized sample -> annotation rows per installed module",
+    sensor_interval_seconds=10,
 )

@@ -22,4 +22,5 @@ LANE = Lane(
     assets=[annotation_modules],
     plan=plan_register_module,
     description="module spec -> published module version in reference/modules/",
+    sensor_interval_seconds=15,
 )

@@ -22,4 +22,5 @@ LANE = Lane(
     assets=[prs_scores],
     plan=plan_prs,
     description="normalized sample + scoring files -> PRS per score",
+    sensor_interval_seconds=10,
 )

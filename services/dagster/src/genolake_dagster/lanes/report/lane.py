@@ -22,4 +22,5 @@ LANE = Lane(
     assets=[sample_report],
     plan=plan_report,
     description="annotations (+ PRS) -> HTML report",
+    sensor_interval_seconds=10,
 )
