@@ -91,6 +91,11 @@ def delete_partition(state: AppState, principal: Principal, user: str, sample: s
                 if vcf_key and store.head(settings.landing_bucket, vcf_key) is not None:
                     store.delete(settings.landing_bucket, vcf_key)
                     uploads += 1
+        # A manifest still waiting in the landing zone (accepted, not yet archived) would otherwise be
+        # read again by intake once its document is gone, and start the deleted sample over.
+        source = (manifest.get("source") or {}).get("key")
+        if source and store.head(settings.landing_bucket, source) is not None:
+            store.delete(settings.landing_bucket, source)
         docs.manifests.delete_one({"_id": batch_id})
     runs = docs.runs.delete_many({"partition": key}).deleted_count
     docs.partitions.delete_one({"_id": key})

@@ -223,12 +223,20 @@ class ManifestIntake:
         archive_outcome = ArchiveOutcome.ACCEPTED if same_object else ArchiveOutcome.DUPLICATE
         destination = archive_key(archive_outcome, info.key, info.etag, info.last_modified)
         # The document names the archive before the manifest moves there (both steps repeatable).
-        if same_object:
-            self.docs.upsert_manifest(doc["_id"], {"archive_key": destination})
-        else:
-            self.docs.upsert_manifest(doc["_id"], {}, add_to_sets={"duplicate_uploads": [destination]})
+        self._record_archive(doc["_id"], destination, same_object)
         self._archive(info, archive_outcome, doc["_id"])
+        # FerretDB v1 applies an update as read-modify-write of the whole document, so a status
+        # update racing this one can drop the field; once the object has moved this tick is the
+        # last to see it, so check and write again.
+        self._record_archive(doc["_id"], destination, same_object)
         outcome.counts[f"archived_{archive_outcome.value}"] += 1
+
+    def _record_archive(self, doc_id: str, destination: str, same_object: bool) -> None:
+        current = self.docs.manifests.find_one({"_id": doc_id}, {"archive_key": 1, "duplicate_uploads": 1}) or {}
+        if same_object and current.get("archive_key") != destination:
+            self.docs.upsert_manifest(doc_id, {"archive_key": destination})
+        elif not same_object and destination not in current.get("duplicate_uploads", []):
+            self.docs.upsert_manifest(doc_id, {}, add_to_sets={"duplicate_uploads": [destination]})
 
     # --- rejection and archiving -----------------------------------------------------------
 
