@@ -76,10 +76,87 @@ def test_successful_mutation_empties_the_cache() -> None:
     assert _run(60, steps) == ["None:1", "None:2"]
 
 
-def test_entries_expire() -> None:
+def test_entries_expire_after_twice_the_ttl() -> None:
     async def steps(client: httpx.AsyncClient) -> list[str]:
         first = (await client.get("/manifests/b1")).text
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.25)
         return [first, (await client.get("/manifests/b1")).text]
 
     assert _run(0.1, steps) == ["None:1", "None:2"]
+
+
+def test_stale_entry_is_replayed_at_once_and_refreshed_in_the_background() -> None:
+    async def steps(client: httpx.AsyncClient) -> list[str]:
+        first = (await client.get("/manifests/b1")).text
+        await asyncio.sleep(0.12)  # stale, not expired
+        stale = (await client.get("/manifests/b1")).text
+        await asyncio.sleep(0.02)  # the refresh ran meanwhile
+        return [first, stale, (await client.get("/manifests/b1")).text]
+
+    assert _run(0.1, steps) == ["None:1", "None:1", "None:2"]
+
+
+def test_refresh_that_is_refused_drops_the_entry() -> None:
+    """The refresh goes through the application again: once it stops answering 200 (here: the batch
+    became 'missing'), the old answer is not replayed any more."""
+    state = {"calls": 0, "gone": False}
+
+    async def status(request: Request) -> Response:
+        state["calls"] += 1
+        return PlainTextResponse("gone" if state["gone"] else "ok", status_code=404 if state["gone"] else 200)
+
+    async def main() -> list[tuple[int, str]]:
+        cache = MicroCache(Starlette(routes=[Route("/manifests/{batch}", status)]), ttl_seconds=0.1)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+            answers = [await client.get("/manifests/b1")]
+            state["gone"] = True
+            await asyncio.sleep(0.12)
+            answers.append(await client.get("/manifests/b1"))  # stale replay; its refresh gets 404
+            await asyncio.sleep(0.02)
+            assert not cache.entries
+            answers.append(await client.get("/manifests/b1"))
+        return [(r.status_code, r.text) for r in answers]
+
+    assert asyncio.run(main()) == [(200, "ok"), (200, "ok"), (404, "gone")]
+
+
+def test_concurrent_misses_make_one_backend_call() -> None:
+    state = {"calls": 0}
+
+    async def slow(request: Request) -> Response:
+        state["calls"] += 1
+        await asyncio.sleep(0.05)
+        return PlainTextResponse(f"answer {state['calls']}")
+
+    async def main() -> list[str]:
+        cache = MicroCache(Starlette(routes=[Route("/runs/{run}", slow)]), ttl_seconds=60)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+            answers = await asyncio.gather(*(client.get("/runs/r1") for _ in range(10)))
+        return [r.text for r in answers]
+
+    assert asyncio.run(main()) == ["answer 1"] * 10
+    assert state["calls"] == 1
+
+
+def test_fill_that_started_before_a_mutation_is_not_stored() -> None:
+    async def status(request: Request) -> Response:
+        await asyncio.sleep(0.05)
+        return PlainTextResponse("before the delete")
+
+    async def delete(request: Request) -> Response:
+        return PlainTextResponse("deleted")
+
+    async def main() -> dict[tuple[str, bytes, bytes], object]:
+        app = Starlette(routes=[
+            Route("/partitions/{u}/{s}/report", status),
+            Route("/partitions/{u}/{s}", delete, methods=["DELETE"]),
+        ])
+        cache = MicroCache(app, ttl_seconds=60)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+            read = asyncio.create_task(client.get("/partitions/u/s/report"))
+            await asyncio.sleep(0.01)
+            assert (await client.delete("/partitions/u/s")).status_code == 200
+            assert (await read).text == "before the delete"
+        return dict(cache.entries)
+
+    assert asyncio.run(main()) == {}

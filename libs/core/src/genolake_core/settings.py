@@ -61,7 +61,10 @@ class Settings(BaseSettings):
     api_port: int = 8000
     presign_seconds: int = 900
     api_cache_seconds: float = Field(
-        default=1.0, ge=0, description="How long polled GETs (status, report) are replayed per token; 0: off."
+        default=1.0, ge=0, description=(
+            "How long polled GETs (status, report) are replayed per token; up to twice that while one "
+            "background request refreshes them; 0: off."
+        ),
     )
 
     @field_validator("enabled_lanes", mode="before")

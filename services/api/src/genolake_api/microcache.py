@@ -1,25 +1,39 @@
 """Micro-cache for the polled read paths: manifest status, run status, the report.
 
 Clients poll these (a status page, a script waiting for a batch), so the same request arrives many
-times a second. This ASGI middleware keeps each successful GET response of those routes for
-`GENOLAKE_API_CACHE_SECONDS` (default 1 s; 0 turns it off), keyed by path, query string and the
-`Authorization` header: a response is only ever replayed to the same token that got it, after that
-token was authenticated and authorized once. What it changes, stated plainly:
-- a status may be up to that many seconds old (Dagster and Mongo are the truth; they move on);
-- a revoked key may read what it read in the last second (the token cache already allows 30 s);
+times a second. This ASGI middleware keeps each successful GET response of those routes, keyed by path,
+query string and the `Authorization` header: a response is only ever replayed to the same token that
+got it, after that token was authenticated and authorized by the application.
+
+With `ttl` = `GENOLAKE_API_CACHE_SECONDS` (default 1 s; 0 turns the cache off):
+- an entry younger than `ttl` is replayed as is;
+- an entry between `ttl` and `2 * ttl` old is still replayed at once, and one background request
+  (through the whole application again: authentication, authorization, Mongo, S3) refreshes it;
+  if that request does not answer 200 (the sample was deleted, the key revoked), the entry is dropped;
+- an older entry, or none, is filled by the first request; concurrent requests for the same key wait
+  for that one instead of all going to Mongo/S3 (single flight), so a slow backend is not hit harder
+  at the moment it is slow.
+
+What it changes, stated plainly:
+- a status may be up to `2 * ttl` seconds old (Dagster and Mongo are the truth; they move on);
+- a revoked key may read what it read in the last `2 * ttl` seconds (the token cache already allows 30 s);
 - any successful non-GET request (DELETE of a partition, POST of a manifest) empties this worker's
-  cache, so a deleted sample's report is not replayed by the worker that deleted it.
+  cache, and a fill or refresh that started before it is not stored, so a deleted sample's report is
+  not replayed by the worker that deleted it.
 Responses larger than MAX_ENTRY_BYTES and non-200 responses are never kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from genolake_core.logs import get_logger
 
 CACHED_ROUTES = (
     re.compile(r"^/manifests/[^/]+$"),
@@ -30,13 +44,45 @@ MAX_ENTRIES = 512
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_TOTAL_BYTES = 128 * 1024 * 1024
 
+Key = tuple[str, bytes, bytes]
+log = get_logger(__name__)
+
 
 @dataclass(frozen=True)
 class Entry:
-    expires: float
     created: float
     headers: list[tuple[bytes, bytes]]
     body: bytes
+
+
+@dataclass
+class Captured:
+    """A response as the application sent it (`body` only while it stays under MAX_ENTRY_BYTES)."""
+
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] | None = None
+    chunks: list[bytes] | None = None
+    size: int = 0
+
+    def take(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+            self.chunks = []
+        elif message["type"] == "http.response.body" and self.chunks is not None:
+            body = message.get("body", b"")
+            self.size += len(body)
+            if self.size <= MAX_ENTRY_BYTES:
+                self.chunks.append(body)
+
+    def entry(self, created: float) -> Entry | None:
+        if self.status != 200 or self.size > MAX_ENTRY_BYTES or self.chunks is None:
+            return None
+        return Entry(created, self.headers or [], b"".join(self.chunks))
+
+
+async def _request_without_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 class MicroCache:
@@ -44,8 +90,11 @@ class MicroCache:
         """`ttl_seconds` None: read GENOLAKE_API_CACHE_SECONDS at the first request (never at import)."""
         self.app = app
         self._ttl = ttl_seconds
-        self.entries: OrderedDict[tuple[str, bytes, bytes], Entry] = OrderedDict()
+        self.entries: OrderedDict[Key, Entry] = OrderedDict()
         self.total_bytes = 0
+        self.generation = 0  # bumped by clear(): fills started before a clear are not stored
+        self._inflight: dict[Key, asyncio.Future[Entry | None]] = {}
+        self._refreshing: set[asyncio.Task[None]] = set()
 
     @property
     def ttl(self) -> float:
@@ -58,11 +107,17 @@ class MicroCache:
     def clear(self) -> None:
         self.entries.clear()
         self.total_bytes = 0
+        self.generation += 1
 
-    def _store(self, key: tuple[str, bytes, bytes], entry: Entry) -> None:
+    def _drop(self, key: Key) -> None:
         old = self.entries.pop(key, None)
         if old is not None:
             self.total_bytes -= len(old.body)
+
+    def _store(self, key: Key, entry: Entry, generation: int) -> None:
+        if generation != self.generation:
+            return
+        self._drop(key)
         self.entries[key] = entry
         self.total_bytes += len(entry.body)
         while len(self.entries) > MAX_ENTRIES or self.total_bytes > MAX_TOTAL_BYTES:
@@ -84,34 +139,92 @@ class MicroCache:
         key = (path, scope.get("query_string", b""), auth)
         now = time.monotonic()
         entry = self.entries.get(key)
-        if entry is not None and entry.expires > now:
-            age = str(int(now - entry.created)).encode()
-            await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, (b"age", age)]})
-            await send({"type": "http.response.body", "body": entry.body})
+        if entry is not None and now - entry.created < 2 * self.ttl:
+            if now - entry.created >= self.ttl and key not in self._inflight:
+                self._start_refresh(key, scope)
+            await self._replay(entry, now, send)
+            return
+        leader = self._inflight.get(key)
+        if leader is not None:
+            shared = await asyncio.shield(leader)
+            if shared is not None:
+                await self._replay(shared, time.monotonic(), send)
+                return
+            await self.app(scope, receive, send)  # the leader's answer was not cacheable: ask ourselves
             return
         await self._fill(key, scope, receive, send)
 
-    async def _fill(self, key: tuple[str, bytes, bytes], scope: Scope, receive: Receive, send: Send) -> None:
-        status = 0
-        headers: list[tuple[bytes, bytes]] = []
-        chunks: list[bytes] = []
-        size = 0
-        started = time.monotonic()
+    @staticmethod
+    async def _replay(entry: Entry, now: float, send: Send) -> None:
+        age = str(int(now - entry.created)).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, (b"age", age)]})
+        await send({"type": "http.response.body", "body": entry.body})
+
+    async def _fill(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer this request through the application, keeping a cacheable answer for the others."""
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        generation, started = self.generation, time.monotonic()
+        captured = Captured()
+        entry: Entry | None = None
 
         async def capture(message: Message) -> None:
-            nonlocal status, headers, size
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-            elif message["type"] == "http.response.body" and size <= MAX_ENTRY_BYTES:
-                body = message.get("body", b"")
-                chunks.append(body)
-                size += len(body)
+            captured.take(message)
             await send(message)
 
-        await self.app(scope, receive, capture)
-        if status == 200 and size <= MAX_ENTRY_BYTES:
-            self._store(key, Entry(started + self.ttl, started, headers, b"".join(chunks)))
+        try:
+            await self.app(scope, receive, capture)
+            entry = captured.entry(started)
+            if entry is not None:
+                self._store(key, entry, generation)
+        finally:
+            del self._inflight[key]
+            future.set_result(entry)
+
+    def _start_refresh(self, key: Key, scope: Scope) -> None:
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        task = asyncio.create_task(self._refresh(key, self._detached_scope(scope), future))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    @staticmethod
+    def _detached_scope(scope: Scope) -> Scope:
+        """A copy of the request's scope for a request that has no client connection behind it."""
+        copy = dict(scope)
+        if isinstance(scope.get("state"), dict):
+            copy["state"] = dict(scope["state"])
+        return copy
+
+    async def _refresh(self, key: Key, scope: Scope, future: asyncio.Future[Entry | None]) -> None:
+        generation, started = self.generation, time.monotonic()
+        captured = Captured()
+        delivered = asyncio.Event()
+        entry: Entry | None = None
+
+        async def receive() -> Message:
+            if not delivered.is_set():
+                delivered.set()
+                return await _request_without_body()
+            await asyncio.Event().wait()  # no client to disconnect: wait until the response is done
+            return {"type": "http.disconnect"}
+
+        async def capture(message: Message) -> None:
+            captured.take(message)
+
+        try:
+            await self.app(scope, receive, capture)
+            entry = captured.entry(started)
+            if entry is None:
+                self._drop(key)  # deleted, revoked or failing now: stop replaying the old answer
+            else:
+                self._store(key, entry, generation)
+        except Exception:  # noqa: BLE001 - a failed refresh must not kill the worker; the entry expires
+            log.exception("microcache.refresh_failed", path=key[0])
+            self._drop(key)
+        finally:
+            del self._inflight[key]
+            future.set_result(entry)
 
     async def _pass_mutating(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def watch(message: Message) -> None:
