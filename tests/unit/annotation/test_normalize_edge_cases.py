@@ -190,6 +190,8 @@ BAD_RECORDS = [
     ("chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\t0/0\t1/1", "columns"),  # one column too many
     ("chr1\t100\t.\tA\tG\t50\tPASS", "columns"),  # truncated mid-record
     ("chr1 100 . A G 50 PASS . GT 0/1 0/0", "columns"),  # spaces instead of tabs
+    ("#chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\t0/0", "columns"),  # a '#' line among the records
+    ("##INFO=<ID=X,Number=1,Type=Integer,Description=\"late\">", "columns"),  # a meta line after #CHROM
 ]
 
 

@@ -99,8 +99,15 @@ def find_malformed_record(
         try:
             for raw in stream:
                 line_no += 1
-                if line_no <= header.header_lines or raw.startswith(b"#"):
+                if line_no <= header.header_lines:
                     continue
+                if raw.startswith(b"#"):
+                    return VcfFormatError(
+                        "a '#' line among the records (header and comment lines must all come before "
+                        "the first record)",
+                        line=line_no,
+                        field="columns",
+                    )
                 try:
                     line = raw.decode("utf-8").rstrip("\n")
                 except UnicodeDecodeError:
