@@ -29,7 +29,7 @@ from genolake_core.docstore import DocStore
 from genolake_core.layout import annotations_prefix, module_prefix, report_key
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
-from genolake_dagster.version import CODE_VERSION
+from genolake_dagster.version import SAMPLE_ANNOTATIONS
 from tests.integration.helpers import DagsterRuns, custom_scoring_file, put_manifest, upload_vcf, wait_for
 
 pytestmark = pytest.mark.integration
@@ -186,7 +186,7 @@ def test_modules_analyze_and_reannotation(
     lineage = docs.runs.find_one({"_id": run["run_id"]})["assets"]["sample_annotations"]["lineage"]
     assert lineage["modules"] == {name: info["version"] for name, info in docs.installed_modules().items()}
     assert lineage["normalize_settings"]["filters"] is None and lineage["normalize_run_id"] == run["run_id"]
-    assert lineage["code_version"] == CODE_VERSION
+    assert lineage["code_version"] == SAMPLE_ANNOTATIONS
     partition = docs.partitions.find_one({"_id": f"{user}/antku"})
     assert {"normalized_variants", "sample_annotations", "prs_scores", "sample_report"} <= set(partition["assets"])
     assert partition["assets"]["sample_report"]["with_prs"] is True

@@ -16,7 +16,7 @@ AUTOMATION_INTERVAL_SECONDS = 15
 
 # An annotated partition whose module set got a new version (not partitions never annotated).
 REANNOTATE_ON_NEW_MODULE = (
-    AutomationCondition.any_deps_updated().allow(AssetSelection.keys("annotation_modules"))
+    AutomationCondition.any_deps_updated().allow(AssetSelection.assets("annotation_modules"))
     & ~AutomationCondition.missing()
     & ~AutomationCondition.in_progress()
 ).with_label("re-annotate when a module version is published")
@@ -24,7 +24,7 @@ REANNOTATE_ON_NEW_MODULE = (
 # The report follows its annotations when those are re-annotated on the same tick (same run).
 REPORT_WITH_REANNOTATION = (
     AutomationCondition.any_deps_match(AutomationCondition.will_be_requested()).allow(
-        AssetSelection.keys("sample_annotations")
+        AssetSelection.assets("sample_annotations")
     )
     & ~AutomationCondition.missing()
     & ~AutomationCondition.in_progress()
@@ -32,7 +32,7 @@ REPORT_WITH_REANNOTATION = (
 
 automation_sensor = AutomationConditionSensorDefinition(
     name="reannotate_on_new_modules",
-    target=AssetSelection.keys("sample_annotations", "sample_report"),
+    target=AssetSelection.assets("sample_annotations", "sample_report"),
     run_tags={LANE_TAG: AUTOMATION_LANE},
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,

@@ -1,10 +1,20 @@
-"""Code version recorded with every output (lineage). Bump when outputs would change."""
+"""Code versions recorded with every output (lineage), one per asset.
+
+Each is Dagster's `code_version` of its asset, the `code-version` S3 metadata of the objects the asset
+writes, and the `code_version` in its Mongo run-document entry. Bump an asset's version in the same
+commit as a change that makes that asset write something different for the same inputs (a new column,
+another rule); the others stay, so their outputs are not reported as produced by new code.
+"""
 
 from __future__ import annotations
 
-CODE_VERSION = "normalize-1"
+NORMALIZED_VARIANTS = "normalize-1"
+PRS_SCORES = "prs-1"
+SAMPLE_ANNOTATIONS = "annotate-1"
+SAMPLE_REPORT = "report-1"
+ANNOTATION_MODULES = "modules-1"
 
 
-def object_metadata(run_id: str, batch_id: str | None) -> dict[str, str]:
+def object_metadata(run_id: str, batch_id: str | None, code_version: str) -> dict[str, str]:
     """S3 metadata every lake object carries (see AGENTS.md): which run, batch and code wrote it."""
-    return {"batch-id": batch_id or "automation", "run-id": run_id, "code-version": CODE_VERSION}
+    return {"batch-id": batch_id or "automation", "run-id": run_id, "code-version": code_version}

@@ -18,7 +18,7 @@ from genolake_dagster.lanes.modules.assets import annotation_modules
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import CODE_VERSION, object_metadata
+from genolake_dagster.version import SAMPLE_ANNOTATIONS as CODE_VERSION, object_metadata
 
 # Uploaded in this order: lineage.json last, so a folder with a lineage is complete.
 OUTPUT_FILES = (ANNOTATIONS_FILE, STUDIES_FILE, SUMMARY_FILE, LINEAGE_FILE)
@@ -80,7 +80,7 @@ def sample_annotations(
             normalized, modules, folder / "out", engine=config.engine,  # type: ignore[arg-type]
             run_id=context.run.run_id, code_version=CODE_VERSION,
         )
-        meta = object_metadata(context.run.run_id, config.batch_id)
+        meta = object_metadata(context.run.run_id, config.batch_id, CODE_VERSION)
         digests = {}
         for name in OUTPUT_FILES:
             digests[name] = store.put_file(result.files[name], settings.lake_bucket, prefix + name, metadata=meta)

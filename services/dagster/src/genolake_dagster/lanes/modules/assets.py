@@ -10,7 +10,7 @@ from genolake_annotation.modules.compile import compile_spec
 from genolake_annotation.modules.lake import ModuleConflictError, publish_module
 from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import CODE_VERSION
+from genolake_dagster.version import ANNOTATION_MODULES as CODE_VERSION
 
 
 class SpecObject(Config):  # type: ignore[misc]

@@ -12,7 +12,7 @@ from genolake_core.layout import normalized_key
 from genolake_core.objectstore import sha256_file
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import CODE_VERSION, object_metadata
+from genolake_dagster.version import NORMALIZED_VARIANTS as CODE_VERSION, object_metadata
 
 landing_vcf = AssetSpec(
     "landing_vcf",
@@ -73,7 +73,7 @@ def normalized_variants(
             output,
             settings.lake_bucket,
             key,
-            metadata=object_metadata(context.run.run_id, config.batch_id),
+            metadata=object_metadata(context.run.run_id, config.batch_id, CODE_VERSION),
         )
         size = output.stat().st_size
     context.log.info(f"normalized {result.records_out}/{result.records_in} records of {config.vcf_sample} into {key}")

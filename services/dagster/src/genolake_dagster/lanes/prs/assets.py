@@ -10,7 +10,7 @@ from genolake_core.layout import normalized_key, prs_match_log_key, prs_scores_k
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import CODE_VERSION, object_metadata
+from genolake_dagster.version import PRS_SCORES as CODE_VERSION, object_metadata
 from genolake_prs import PrsError, PrsSettings, read_scoring_files, score_sample
 
 
@@ -61,7 +61,7 @@ def prs_scores(context: AssetExecutionContext, config: PrsConfig, platform: Plat
             raise Failure(f"PRS failed: {exc}") from exc
         scores_path, log_path = folder / "scores.parquet", folder / "match_log.parquet"
         result.scores.write_parquet(scores_path)
-        meta = object_metadata(context.run.run_id, config.batch_id)
+        meta = object_metadata(context.run.run_id, config.batch_id, CODE_VERSION)
         digest = store.put_file(scores_path, settings.lake_bucket, prs_scores_key(user, sample), metadata=meta)
         if result.match_log is not None:
             result.match_log.write_parquet(log_path)

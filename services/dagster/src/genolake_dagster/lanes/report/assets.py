@@ -14,7 +14,7 @@ from genolake_dagster.lanes.annotate.assets import OUTPUT_FILES, sample_annotati
 from genolake_dagster.lanes.prs.assets import prs_scores
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import CODE_VERSION, object_metadata
+from genolake_dagster.version import SAMPLE_REPORT as CODE_VERSION, object_metadata
 
 
 class ReportConfig(Config):  # type: ignore[misc]
@@ -55,7 +55,7 @@ def sample_report(context: AssetExecutionContext, config: ReportConfig, platform
         }
         out = write_report(folder, provenance, prs, Path(tmp) / "report.html")
         key = report_key(user, sample)
-        meta = object_metadata(context.run.run_id, config.batch_id)
+        meta = object_metadata(context.run.run_id, config.batch_id, CODE_VERSION)
         digest = store.put_file(out, settings.lake_bucket, key, metadata=meta, content_type="text/html; charset=utf-8")
         size = out.stat().st_size
     return MaterializeResult(
