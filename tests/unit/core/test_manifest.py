@@ -61,6 +61,11 @@ def test_valid_manifest_defaults_owner_to_uploader() -> None:
         (_manifest(intent="analyze", files=[{"key": "uploads/alice/s.txt", "role": "scoring"}]), "exactly one 'vcf'"),
         (_manifest(intent="analyze", options={"annotate": {"engine": "spark"}}), "engine"),
         (_manifest(intent="register_module"), "one 'module_spec' and one 'variants'"),
+        (_manifest(intent="prs", sample="s1", files=None), "at least one"),
+        (_manifest(intent="prs", sample="s1"), "nothing else"),  # a 'vcf' file
+        (_manifest(intent="prs", sample="s1", files=None, options={"scores": ["PGS000001", "PGS000001"]}), "named twice"),
+        (_manifest(intent="prs", sample="s1", files=None, options={"scores": ["../PGS000001"]}), "score id"),
+        (_manifest(intent="analyze", options={"prs": {"scores": ["a/b"]}}), "score id"),
         (
             _manifest(
                 intent="register_module",
@@ -74,6 +79,13 @@ def test_valid_manifest_defaults_owner_to_uploader() -> None:
 )
 def test_invalid_manifest_reasons_name_the_problem(data: dict[str, Any] | bytes, expected: str) -> None:
     assert any(expected in reason for reason in _reasons(data)), _reasons(data)
+
+
+def test_prs_manifest_with_installed_scores_only() -> None:
+    manifest = parse_manifest(json.dumps(
+        _manifest(intent="prs", sample="s1", files=None, options={"scores": ["PGS000001", "CUSTOM_ANTKU"]})
+    ).encode())
+    assert manifest.files == [] and manifest.options.scores == ["PGS000001", "CUSTOM_ANTKU"]  # type: ignore[attr-defined]
 
 
 def test_every_reason_is_reported_at_once() -> None:

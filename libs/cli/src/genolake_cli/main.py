@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from genolake_cli.commands import admin, analyze, annotate, bootstrap, manifest, modules, normalize, prs, report, stack, submit
+from genolake_cli.commands import admin, analyze, annotate, bootstrap, manifest, modules, normalize, prs, report, scores, stack, submit
 
 app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
 app.command("normalize")(normalize.normalize)
@@ -18,6 +18,7 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(manifest.app, name="manifest")
 app.add_typer(admin.app, name="admin")
 app.add_typer(modules.app, name="modules")
+app.add_typer(scores.app, name="scores")
 
 if __name__ == "__main__":
     app()

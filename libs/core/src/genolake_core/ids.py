@@ -14,6 +14,7 @@ from pydantic import AfterValidator
 USER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{2,62}$")  # 3-63: also a MinIO access key (services/minio/init.sh)
 SAMPLE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 BATCH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$")
+SCORE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # PGS000001, or a custom file's id
 
 
 class InvalidIdentifierError(ValueError):
@@ -38,9 +39,14 @@ def check_batch(value: str) -> str:
     return _check("batch_id", BATCH_PATTERN, value)
 
 
+def check_score(value: str) -> str:
+    return _check("score id", SCORE_PATTERN, value)
+
+
 UserId = Annotated[str, AfterValidator(check_user)]
 SampleId = Annotated[str, AfterValidator(check_sample)]
 BatchId = Annotated[str, AfterValidator(check_batch)]
+ScoreId = Annotated[str, AfterValidator(check_score)]
 
 
 def partition_key(user: str, sample: str) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from genolake_core.ids import check_sample, check_user
+from genolake_core.ids import check_sample, check_score, check_user
 
 UPLOADS_PREFIX = "uploads/"
 MANIFESTS_PREFIX = "manifests/"
@@ -83,6 +83,22 @@ def module_prefix(name: str, version: str) -> str:
     if "/" in version or version in {"", ".", ".."}:
         raise ValueError(f"invalid module version {version!r}")
     return f"{MODULES_PREFIX}/{name}/{version}/"
+
+
+SCORES_PREFIX = f"{REFERENCE_PREFIX}scores"
+SCORING_FILE_NAME = "scoring.txt.gz"
+
+
+def score_prefix(score_id: str) -> str:
+    """Folder of one installed score: one gzip scoring file per genome build below it."""
+    return f"{SCORES_PREFIX}/{check_score(score_id)}/"
+
+
+def score_key(score_id: str, build: str) -> str:
+    """The installed scoring file of `score_id` with positions on `build` (GRCh37, GRCh38)."""
+    if build not in {"GRCh37", "GRCh38"}:
+        raise ValueError(f"invalid genome build {build!r}")
+    return f"{score_prefix(score_id)}{build}/{SCORING_FILE_NAME}"
 
 
 def report_key(user: str, sample: str) -> str:

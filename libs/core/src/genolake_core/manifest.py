@@ -15,9 +15,9 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from genolake_core.ids import BatchId, SampleId, UserId
+from genolake_core.ids import BatchId, SampleId, ScoreId, UserId
 from genolake_core.layout import uploads_prefix
 
 MANIFEST_VERSION = 1
@@ -124,6 +124,19 @@ class PrsOptions(BaseModel):
     keep_ambiguous: bool = False
     keep_multiallelic: bool = False
     skip_flip: bool = False
+    scores: list[ScoreId] = Field(
+        default_factory=list,
+        description="Installed scores (`genolake scores install`, GET /scores) to compute, on the manifest's "
+        "genome_build, besides any uploaded 'scoring' files.",
+    )
+
+    @field_validator("scores")
+    @classmethod
+    def _distinct(cls, scores: list[str]) -> list[str]:
+        repeated = sorted({s for s in scores if scores.count(s) > 1})
+        if repeated:
+            raise ValueError(f"scores named twice: {', '.join(repeated)}")
+        return scores
 
 
 class PrsManifest(ManifestBase):
@@ -131,13 +144,19 @@ class PrsManifest(ManifestBase):
 
     intent: Literal["prs"]
     sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")  # type: ignore[assignment]
+    files: list[ManifestFile] = Field(  # type: ignore[assignment]
+        default_factory=list, description="Uploaded scoring files (role 'scoring'); may be empty with options.scores."
+    )
     options: PrsOptions = Field(default_factory=PrsOptions)
 
     @model_validator(mode="after")
     def _scoring_files(self) -> PrsManifest:
         roles = {f.role for f in self.files}
-        if roles != {"scoring"}:
-            raise ValueError("a prs manifest names one or more files with role 'scoring' and nothing else")
+        if roles - {"scoring"} or not (self.files or self.options.scores):
+            raise ValueError(
+                "a prs manifest names scoring files (role 'scoring', nothing else) and/or installed "
+                "scores (options.scores), at least one"
+            )
         return self
 
 
@@ -193,7 +212,8 @@ class AnalyzeOptions(BaseModel):
 
 
 class AnalyzeManifest(ManifestBase):
-    """The whole pipeline per sample: normalize -> annotate -> PRS (when scoring files are given) -> report."""
+    """The whole pipeline per sample: normalize -> annotate -> PRS (when scoring files or options.prs.scores
+    are given) -> report."""
 
     intent: Literal["analyze"]
     options: AnalyzeOptions = Field(default_factory=AnalyzeOptions)

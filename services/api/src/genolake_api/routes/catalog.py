@@ -9,23 +9,9 @@ from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser
 from genolake_api.state import StateDep
-from genolake_core.layout import REFERENCE_PREFIX
+from genolake_core.scores import InstalledScore, installed_scores
 
 router = APIRouter(tags=["catalog"])
-
-
-class CatalogEntry(BaseModel):
-    name: str
-    keys: list[str]
-
-
-def _entries(state: StateDep, kind: str) -> list[CatalogEntry]:
-    prefix = f"{REFERENCE_PREFIX}{kind}/"
-    grouped: dict[str, list[str]] = {}
-    for info in state.store.list(state.settings.lake_bucket, prefix):
-        name = info.key[len(prefix):].split("/", 1)[0]
-        grouped.setdefault(name, []).append(info.key)
-    return [CatalogEntry(name=name, keys=keys) for name, keys in sorted(grouped.items())]
 
 
 class ModuleOut(BaseModel):
@@ -59,7 +45,8 @@ def modules(state: StateDep, principal: CurrentUser) -> list[ModuleOut]:
     return result
 
 
-@router.get("/scores", response_model=list[CatalogEntry])
-def scores(state: StateDep, principal: CurrentUser) -> list[CatalogEntry]:
-    """Known scoring files (`reference/scores/{pgs_id}/...`)."""
-    return _entries(state, "scores")
+@router.get("/scores", response_model=list[InstalledScore])
+def scores(state: StateDep, principal: CurrentUser) -> list[InstalledScore]:
+    """Installed scoring files, one per score and genome build (`genolake scores install`); PRS manifests
+    name them in `options.scores`."""
+    return installed_scores(state.store, state.settings.lake_bucket)

@@ -1,7 +1,8 @@
-"""Checks planners share: what a partition must already have, which modules are installed."""
+"""Checks planners share: what a partition must already have, which modules and scores are installed."""
 
 from __future__ import annotations
 
+from genolake_core.layout import score_key
 from genolake_core.manifest import ManifestError
 from genolake_dagster.lanes.base import PlanContext
 
@@ -32,11 +33,29 @@ def require_modules(ctx: PlanContext, names: list[str] | None) -> None:
 
 
 def scoring_objects(ctx: PlanContext, keys: list[str]) -> list[dict[str, str]]:
-    """key + ETag of each scoring file (the run refuses a file that changed since)."""
+    """bucket + key + ETag of each uploaded scoring file (the run refuses a file that changed since)."""
     objects = []
     for key in keys:
         info = ctx.store.head(ctx.settings.landing_bucket, key)
         if info is None:
             raise ManifestError([f"files: {key} does not exist in the landing zone"])
-        objects.append({"key": key, "etag": info.etag})
+        objects.append({"bucket": ctx.settings.landing_bucket, "key": key, "etag": info.etag})
+    return objects
+
+
+def installed_score_objects(ctx: PlanContext, score_ids: list[str], build: str) -> list[dict[str, str]]:
+    """bucket + key + ETag of each installed score on `build` (genolake_prs.lake); all missing ones named."""
+    objects, missing = [], []
+    for score_id in score_ids:
+        key = score_key(score_id, build)
+        info = ctx.store.head(ctx.settings.lake_bucket, key)
+        if info is None:
+            missing.append(score_id)
+        else:
+            objects.append({"bucket": ctx.settings.lake_bucket, "key": key, "etag": info.etag})
+    if missing:
+        raise ManifestError([
+            f"options.scores: not installed on {build}: {', '.join(missing)} "
+            f"(genolake scores install --pgs {','.join(missing)} --build {build}; GET /scores lists what is)"
+        ])
     return objects

@@ -1,4 +1,5 @@
-"""Turn an analyze manifest into one run per sample of the VCF (PRS step only with scoring files)."""
+"""Turn an analyze manifest into one run per sample of the VCF (PRS step only with scoring files or
+installed scores named in options.prs.scores)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from genolake_core.manifest import AnalyzeManifest, ManifestBase
 from genolake_dagster.lanes.annotate.plan import annotate_config
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.normalize.plan import normalize_config, read_vcf_samples
-from genolake_dagster.lanes.prs.plan import prs_config
+from genolake_dagster.lanes.prs.plan import prs_config, wants_prs
 from genolake_dagster.tags import run_tags
 
 LANE_NAME = "analyze"
@@ -20,8 +21,7 @@ def plan_analyze(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
     options = manifest.options
     etag, pairs = read_vcf_samples(manifest, ctx)
     annotate = annotate_config(ctx, manifest.batch_id, options.annotate)
-    with_prs = any(item.role == "scoring" for item in manifest.files)
-    prs = prs_config(ctx, manifest, options.prs) if with_prs else None
+    prs = prs_config(ctx, manifest, options.prs) if wants_prs(manifest, options.prs) else None
     runs = []
     for vcf_sample, sample in pairs:
         ops = {

@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, M
 
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import normalized_key, prs_match_log_key, prs_scores_key
+from genolake_core.objectstore import sha256_file
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
@@ -15,8 +16,11 @@ from genolake_prs import PrsError, PrsSettings, read_scoring_files, score_sample
 
 
 class ScoringObject(Config):  # type: ignore[misc]
+    """An uploaded (landing zone) or installed (lake `reference/scores/`) scoring file, pinned by ETag."""
+
     key: str
     etag: str
+    bucket: str | None = None  # None: the landing zone (run configs planned before installed scores)
 
 
 class PrsConfig(Config):  # type: ignore[misc]
@@ -47,12 +51,13 @@ def prs_scores(context: AssetExecutionContext, config: PrsConfig, platform: Plat
         folder = Path(tmp)
         genotypes = folder / "variants.parquet"
         store.download(settings.lake_bucket, normalized_key(user, sample), genotypes)
-        paths = []
+        paths, used = [], []
         for index, item in enumerate(config.scoring):
             path = folder / f"{index}-{Path(item.key).name}"
-            info = store.download(settings.landing_bucket, item.key, path)
+            info = store.download(item.bucket or settings.landing_bucket, item.key, path)
             if info.etag != item.etag:
                 raise Failure(f"{item.key} changed after batch {config.batch_id} was accepted; submit a new manifest")
+            used.append({"key": item.key, "sha256": info.metadata.get("sha256") or sha256_file(path)})
             paths.append(path)
         try:
             result = score_sample(genotypes, read_scoring_files(paths), sample=sample,
@@ -73,6 +78,7 @@ def prs_scores(context: AssetExecutionContext, config: PrsConfig, platform: Plat
             "sha256": digest,
             "scores": len(summary),
             "summary": MetadataValue.json(summary),
+            "scoring_files": MetadataValue.json(used),
             "batch_id": config.batch_id,
             "code_version": CODE_VERSION,
         }

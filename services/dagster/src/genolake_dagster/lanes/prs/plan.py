@@ -7,20 +7,25 @@ from typing import Any
 from genolake_core.ids import partition_key
 from genolake_core.manifest import ManifestBase, PrsManifest, PrsOptions
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
-from genolake_dagster.lanes.checks import require_asset, scoring_objects
+from genolake_dagster.lanes.checks import installed_score_objects, require_asset, scoring_objects
 from genolake_dagster.tags import run_tags
 
 LANE_NAME = "prs"
 
 
+def wants_prs(manifest: ManifestBase, options: PrsOptions) -> bool:
+    return bool(options.scores) or any(item.role == "scoring" for item in manifest.files)
+
+
 def prs_config(ctx: PlanContext, manifest: ManifestBase, options: PrsOptions) -> dict[str, Any]:
-    """Config of the prs_scores step (also used by the analyze lane)."""
+    """Config of the prs_scores step (also used by the analyze lane): uploaded scoring files, then the
+    installed scores named in the options, each pinned by its ETag."""
     keys = [item.key for item in manifest.files if item.role == "scoring"]
     return {
         "batch_id": manifest.batch_id,
-        "scoring": scoring_objects(ctx, keys),
+        "scoring": scoring_objects(ctx, keys) + installed_score_objects(ctx, options.scores, manifest.genome_build),
         "genome_build": manifest.genome_build,
-        **options.model_dump(),
+        **options.model_dump(exclude={"scores"}),
     }
 
 
