@@ -30,6 +30,9 @@ from tests.integration.helpers import custom_scoring_file, normalize_manifest, p
 pytestmark = pytest.mark.integration
 
 
+MISLABELLED = {"PGS000009": "PGS000001"}  # metadata of PGS000009 pointing at PGS000001's file
+
+
 class FakeCatalog(ThreadingHTTPServer):
     """`GET /rest/score/{id}` (metadata, `{}` for an unknown id, as the Catalog answers) and
     `GET /files/{name}` (the harmonized files the metadata points at)."""
@@ -50,7 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         if self.path.startswith("/rest/score/"):
             pgs_id = self.path.rsplit("/", 1)[1]
-            files = {b: self.server.pgs_dir / f"{pgs_id}_hmPOS_{b}.txt.gz" for b in ("GRCh37", "GRCh38")}
+            served = MISLABELLED.get(pgs_id, pgs_id)
+            files = {b: self.server.pgs_dir / f"{served}_hmPOS_{b}.txt.gz" for b in ("GRCh37", "GRCh38")}
             body = json.dumps({} if not any(p.exists() for p in files.values()) else {
                 "id": pgs_id,
                 "ftp_harmonized_scoring_files": {b: {"positions": f"{base}/files/{p.name}"} for b, p in files.items()},
@@ -129,8 +133,13 @@ def test_install_scores_and_score_a_partition_with_one(
     assert store.head(lake, score_key("BAD_SCORE", "GRCh38")) is None
     code, _, err = _install("--pgs", "PGS999999", "--build", "GRCh38", "--rest-url", catalog.rest_url)
     assert code == 1 and "PGS999999" in err and "not found" in err, err
+    code, _, err = _install("--pgs", "PGS000009", "--build", "GRCh38", "--rest-url", catalog.rest_url)
+    assert code == 1 and "declares PGS000001 on GRCh38; expected PGS000009 on GRCh38" in err, err
+    assert store.head(lake, score_key("PGS000009", "GRCh38")) is None
+    assert docs.scores.find_one({"_id": "PGS000009/GRCh38"}) is None and docs.scores.find_one({"_id": "BAD_SCORE/GRCh38"}) is None
 
-    # GET /scores: every installed score and build, with the variant counts of the files themselves.
+    # GET /scores (from the Mongo index each install writes): every installed score and build, with the
+    # variant counts of the files themselves.
     listed = api.get("/scores", headers=auth).json()
     by_key = {(s["score_id"], s["genome_build"]): s for s in listed}
     for path in [*files, *(pgs_dir / f"PGS00000{i}_hmPOS_GRCh38.txt.gz" for i in (1, 2))]:

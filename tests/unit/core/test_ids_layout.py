@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from genolake_core.ids import InvalidIdentifierError, partition_key, split_partition_key
-from genolake_core.layout import ArchiveOutcome, archive_key, manifest_owner, normalized_key, staging_key
+from genolake_core.layout import ArchiveOutcome, archive_key, manifest_owner, normalized_key, score_key, staging_key
 
 
 @pytest.mark.parametrize("bad", ["", "..", "a/../b", "Alice", "a b", "-a", "a" * 64])
@@ -44,3 +44,13 @@ def test_archive_key_is_deterministic_per_object_version() -> None:
 def test_lake_keys() -> None:
     assert normalized_key("alice", "s1") == "users/alice/s1/normalized/variants.parquet"
     assert staging_key("users/alice/s1/normalized/variants.parquet", "r1") == "users/alice/s1/normalized/.staging/r1/variants.parquet"
+
+
+def test_score_keys() -> None:
+    assert score_key("PGS000001", "GRCh38") == "reference/scores/PGS000001/GRCh38/scoring.txt.gz"
+    assert score_key("CUSTOM_ANTKU", "GRCh37").startswith("reference/scores/CUSTOM_ANTKU/GRCh37/")
+    for bad_id in ("../PGS000001", "a/b", "", ".hidden", "x" * 129):
+        with pytest.raises(InvalidIdentifierError):
+            score_key(bad_id, "GRCh38")
+    with pytest.raises(ValueError, match="genome build"):
+        score_key("PGS000001", "hg19")

@@ -85,6 +85,7 @@ class DocStore:
         self.audit: Collection[dict[str, Any]] = database["audit"]
         self.deletions: Collection[dict[str, Any]] = database["partition_deletions"]
         self.modules: Collection[dict[str, Any]] = database["modules"]
+        self.scores: Collection[dict[str, Any]] = database["scores"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocStore:
@@ -183,6 +184,21 @@ class DocStore:
             upsert=True,
         )
         return None if before is None else before.get("current")
+
+    # --- installed scoring files -----------------------------------------------------------
+    # One document per score and build ({_id: "{score_id}/{build}", ...}), written after the lake object
+    # (the object is the truth the PRS planner checks; this is the index GET /scores reads).
+
+    def record_score(self, score_id: str, build: str, fields: dict[str, Any]) -> None:
+        self.scores.update_one(
+            {"_id": f"{score_id}/{build}"},
+            {"$set": {**fields, "score_id": score_id, "genome_build": build, "updated_at": utcnow()},
+             "$setOnInsert": {"installed_at": utcnow()}},
+            upsert=True,
+        )
+
+    def list_scores(self) -> list[dict[str, Any]]:
+        return list(self.scores.find({}).sort("_id", ASCENDING))
 
     def installed_modules(self, *, enabled_only: bool = True) -> dict[str, dict[str, Any]]:
         """name -> {version, files, ...} of each module's current version."""

@@ -1,13 +1,13 @@
-"""The catalog of installed scoring files (`reference/scores/{score_id}/{build}/scoring.txt.gz`), read
-from the lake: what `genolake scores list` and `GET /scores` show. Installing is genolake_prs.lake."""
+"""The catalog of installed scoring files (`reference/scores/{score_id}/{build}/scoring.txt.gz`): what
+`genolake scores list` and `GET /scores` show, from the Mongo `scores` index that each install writes
+after its lake object. Installing is genolake_prs.lake."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from genolake_core.layout import SCORES_PREFIX, SCORING_FILE_NAME
-from genolake_core.objectstore import ObjectStore
+from genolake_core.docstore import DocStore
 
 Outcome = Literal["installed", "unchanged", "replaced"]
 
@@ -35,20 +35,12 @@ class InstallResult:
         return {**asdict(self.score), "outcome": self.outcome, "previous_sha256": self.previous_sha256}
 
 
-def installed_scores(store: ObjectStore, bucket: str) -> list[InstalledScore]:
-    """Every installed (score, build), sorted; metadata from one HEAD per object."""
-    found = []
-    for info in store.list(bucket, f"{SCORES_PREFIX}/"):
-        parts = info.key[len(SCORES_PREFIX) + 1:].split("/")
-        if len(parts) != 3 or parts[2] != SCORING_FILE_NAME:
-            continue  # not written by an install (a stray object): never served as a score
-        head = store.head(bucket, info.key)
-        if head is None:
-            continue  # deleted between the listing and the HEAD
-        meta = head.metadata
-        found.append(InstalledScore(
-            score_id=parts[0], genome_build=parts[1], key=info.key, sha256=meta.get("sha256", ""),
-            variants=int(meta.get("variants", "0") or 0), source=meta.get("source", ""),
-            trait=meta.get("trait") or None,
-        ))
-    return sorted(found, key=lambda s: (s.score_id, s.genome_build))
+def installed_scores(docs: DocStore) -> list[InstalledScore]:
+    """Every installed (score, build), sorted, from the Mongo index (no S3 round trip per score)."""
+    return [
+        InstalledScore(
+            score_id=doc["score_id"], genome_build=doc["genome_build"], key=doc["key"], sha256=doc["sha256"],
+            variants=int(doc.get("variants", 0)), source=doc.get("source", ""), trait=doc.get("trait"),
+        )
+        for doc in docs.list_scores()
+    ]

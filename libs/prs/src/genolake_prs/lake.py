@@ -8,7 +8,8 @@ or local files); PRS manifests then name it in `options.scores` instead of uploa
   custom file without one: the file name).
 - It is stored gzip-compressed (deterministically: same content, same bytes), with object metadata
   `sha256`, `score-id`, `genome-build`, `variants`, `source` and `trait`. One S3 PUT: a reader sees the
-  old or the new file, never part of one.
+  old or the new file, never part of one. Then the Mongo `scores` index is upserted (what GET /scores
+  lists); the object is the truth the PRS planner checks.
 - Installing the same content again changes nothing (`unchanged`). Different content for the same
   score and build (the Catalog re-harmonizes scores) replaces the file (`replaced`, with both sha256);
   a PRS run records the sha256 it used, so earlier results stay traceable.
@@ -16,10 +17,12 @@ or local files); PRS manifests then name it in `options.scores` instead of uploa
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import tempfile
 from pathlib import Path
 
+from genolake_core.docstore import DocStore
 from genolake_core.ids import InvalidIdentifierError, check_score
 from genolake_core.layout import SCORING_FILE_NAME, score_key
 from genolake_core.objectstore import ObjectStore, sha256_file
@@ -40,8 +43,13 @@ def _gzipped(path: Path, folder: Path) -> Path:
     return target
 
 
-def install_scoring_file(path: Path, store: ObjectStore, bucket: str, *, source: str | None = None) -> InstallResult:
-    """Validate one scoring file and install it; raises `ScoringFileError` naming what is wrong."""
+def install_scoring_file(
+    path: Path, store: ObjectStore, docs: DocStore, bucket: str, *, source: str | None = None,
+    expect: tuple[str, str] | None = None,
+) -> InstallResult:
+    """Validate one scoring file and install it; raises `ScoringFileError` naming what is wrong.
+
+    `expect` = (score id, build) the file must declare (a download from the PGS Catalog)."""
     path = Path(path)
     scoring = read_scoring_file(path)
     build = scoring.build
@@ -53,6 +61,8 @@ def install_scoring_file(path: Path, store: ObjectStore, bucket: str, *, source:
         score_id = check_score(scoring.score_id)
     except InvalidIdentifierError as exc:
         raise ScoringFileError(path, f"{exc} (set #pgs_id= in the header)") from exc
+    if expect is not None and (score_id, build) != expect:
+        raise ScoringFileError(path, f"declares {score_id} on {build}; expected {expect[0]} on {expect[1]}")
     key = score_key(score_id, build)
     with tempfile.TemporaryDirectory(prefix="genolake-score-") as scratch:
         upload = _gzipped(path, Path(scratch))
@@ -63,13 +73,16 @@ def install_scoring_file(path: Path, store: ObjectStore, bucket: str, *, source:
         )
         existing = store.head(bucket, key)
         previous = existing.metadata.get("sha256") if existing is not None else None
-        if previous == digest:
-            return InstallResult(installed, "unchanged", previous)
-        metadata = {
-            "score-id": score_id, "genome-build": build, "variants": str(len(scoring)),
-            "source": _ascii(installed.source), "trait": _ascii(installed.trait or ""),
-        }
-        store.put_file(upload, bucket, key, metadata=metadata, content_type="application/gzip")
+        if previous != digest:
+            metadata = {
+                "score-id": score_id, "genome-build": build, "variants": str(len(scoring)),
+                "source": _ascii(installed.source), "trait": _ascii(installed.trait or ""),
+            }
+            store.put_file(upload, bucket, key, metadata=metadata, content_type="application/gzip")
+    # The index follows the object, also when unchanged: an install interrupted between the two heals.
+    docs.record_score(score_id, build, dataclasses.asdict(installed))
+    if previous == digest:
+        return InstallResult(installed, "unchanged", previous)
     return InstallResult(installed, "installed" if previous is None else "replaced", previous)
 
 

@@ -26,6 +26,7 @@ def install(
     rest_url: Annotated[str | None, typer.Option(help="PGS Catalog REST API (default: www.pgscatalog.org).")] = None,
 ) -> None:
     """Validate and publish scoring files to `reference/scores/`; prints what changed (JSON)."""
+    from genolake_core.docstore import DocStore
     from genolake_core.objectstore import ObjectStore
     from genolake_core.settings import get_settings
     from genolake_prs import PrsError
@@ -40,38 +41,40 @@ def install(
         raise typer.BadParameter("PGS Catalog ids need --build (GRCh37 or GRCh38)", param_hint="--build")
     settings = get_settings()
     store = ObjectStore.from_settings(settings)
+    docs = DocStore.from_settings(settings)
     results = []
     try:
         for path in file or []:
-            results.append(install_scoring_file(path, store, settings.lake_bucket, source=f"file:{path.name}"))
+            results.append(install_scoring_file(path, store, docs, settings.lake_bucket, source=f"file:{path.name}"))
         if ids:
             with tempfile.TemporaryDirectory(prefix="genolake-pgs-") as scratch, PgsCatalogClient(
                 rest_url=rest_url or DEFAULT_REST_URL
             ) as client:
                 for pgs_id in ids:
                     downloaded = client.download_scoring_file(check_pgs_id(pgs_id), build or "", scratch)
-                    installed = install_scoring_file(
-                        downloaded, store, settings.lake_bucket, source=f"pgs-catalog:{pgs_id}"
-                    )
-                    if installed.score.score_id != pgs_id or installed.score.genome_build != normalize_build(build):
-                        raise PrsError(
-                            f"{pgs_id}: the Catalog's file declares {installed.score.score_id} on {installed.score.genome_build}"
-                        )
-                    results.append(installed)
+                    results.append(install_scoring_file(
+                        downloaded, store, docs, settings.lake_bucket, source=f"pgs-catalog:{pgs_id}",
+                        expect=(pgs_id, normalize_build(build) or ""),
+                    ))
     except (PrsError, ValueError) as exc:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
+    finally:
+        docs.close()
     typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
 
 
 @app.command("list")
 def list_scores() -> None:
     """Every installed score and build (JSON)."""
-    from genolake_core.objectstore import ObjectStore
-    from genolake_core.settings import get_settings
+    from genolake_core.docstore import DocStore
     from genolake_core.scores import installed_scores
+    from genolake_core.settings import get_settings
 
-    settings = get_settings()
-    scores = installed_scores(ObjectStore.from_settings(settings), settings.lake_bucket)
+    docs = DocStore.from_settings(get_settings())
+    try:
+        scores = installed_scores(docs)
+    finally:
+        docs.close()
     typer.echo(json.dumps([asdict(s) for s in scores], indent=2))

@@ -49,4 +49,4 @@ def modules(state: StateDep, principal: CurrentUser) -> list[ModuleOut]:
 def scores(state: StateDep, principal: CurrentUser) -> list[InstalledScore]:
     """Installed scoring files, one per score and genome build (`genolake scores install`); PRS manifests
     name them in `options.scores`."""
-    return installed_scores(state.store, state.settings.lake_bucket)
+    return installed_scores(state.docs)
