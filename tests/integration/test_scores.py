@@ -167,3 +167,31 @@ def test_install_scores_and_score_a_partition_with_one(
     [row] = pl.read_parquet(io.BytesIO(store.open(lake, prs_scores_key(user, "antku")).read())).to_dicts()
     assert row["pgs_id"] == "CUSTOM_ANTKU"
     assert row["score_sum"] == pytest.approx(expected_sum, rel=1e-9, abs=1e-9)
+
+
+def test_analyze_with_an_installed_score(
+    settings: Settings, store: ObjectStore, docs: DocStore, user: str, antku_vcf: Path, tmp_path: Path,
+) -> None:
+    """The analyze lane takes installed scores from options.prs.scores: one run, PRS included."""
+    custom = tmp_path / "custom_antku.txt"
+    expected_sum = custom_scoring_file(antku_vcf, custom)
+    code, _, err = _install("--file", str(custom))
+    assert code == 0, err
+    modules = CliRunner().invoke(app, ["modules", "install", "--modules", "mthfr_nad", "--cache-dir", str(tmp_path / "m")])
+    assert modules.exit_code == 0, modules.output
+
+    vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
+    batch_id = f"an-scores-{uuid.uuid4().hex[:8]}"
+    put_manifest(store, settings, user, "analyze-scores", {
+        "batch_id": batch_id, "uploader": user, "intent": "analyze", "sample": "antku", "genome_build": "GRCh38",
+        "files": [{"key": vcf_key, "role": "vcf", "sha256": digest}],
+        "options": {"annotate": {"modules": ["mthfr_nad"]}, "prs": {"scores": ["CUSTOM_ANTKU"]}},
+    })
+    doc = wait_for("the analyze batch", lambda: (docs.get_manifest(batch_id) or {}).get("status") in {"success", "failed"}
+                   and docs.get_manifest(batch_id), timeout=300)
+    assert doc["status"] == "success", doc.get("errors")
+    [run_id] = doc["latest_run_ids"]
+    assert docs.runs.find_one({"_id": run_id})["job"] == "analyze_prs_job"
+    [row] = pl.read_parquet(io.BytesIO(store.open(settings.lake_bucket, prs_scores_key(user, "antku")).read())).to_dicts()
+    assert row["pgs_id"] == "CUSTOM_ANTKU"
+    assert row["score_sum"] == pytest.approx(expected_sum, rel=1e-9, abs=1e-9)
