@@ -8,6 +8,10 @@ in the same run the peer, a presigned GET of the same report object straight fro
 R/3 req/s (the report endpoint's share), so the report ratio shows what the API adds.
 Target on 2 cores: API p99 under 50 ms at 200 req/s.
 
+`--pollers N` spreads the same requests over N API keys of the fixture's user (N independent clients
+polling the same batch): the API's micro-cache is per token, so each key has its own entries and
+refreshes, and the backend (Mongo, S3) sees about N times the refresh traffic of one client.
+
 Run: `make up && uv run python bench/bench_api.py [--rates 100,200,300] [--seconds 20]`
 (`--root data/stack-api` for another native stack, `--api-url` to aim at another API process of the
 same stack). Needs Go to build the generator (into data/bench/, once per source change). Fixture:
@@ -111,14 +115,36 @@ def fixture(env_file: Path, api_url: str | None) -> dict[str, Any]:
     return made
 
 
-def plan(fix: dict[str, Any], api_url: str, rate: float, seconds: float, warmup: float) -> dict[str, Any]:
-    auth = {"Authorization": f"Bearer {fix['token']}"}
-    share = rate / 3
+def with_pollers(fix: dict[str, Any], pollers: int) -> dict[str, Any]:
+    """The fixture with at least `pollers` API keys of its user (`tokens`; extra keys are kept)."""
+    tokens: list[str] = fix.get("tokens") or [fix["token"]]
+    if len(tokens) < pollers:
+        from genolake_core.accounts import create_key
+        from genolake_core.docstore import DocStore
+        from genolake_core.settings import get_settings
+
+        docs = DocStore.from_settings(get_settings())
+        try:
+            tokens = tokens + [create_key(docs, fix["user"]) for _ in range(pollers - len(tokens))]
+        finally:
+            docs.close()
+        fix = {**fix, "tokens": tokens}
+        FIXTURE.write_text(json.dumps(fix, indent=1))
+    return fix
+
+
+def plan(fix: dict[str, Any], api_url: str, rate: float, seconds: float, warmup: float, pollers: int = 1) -> dict[str, Any]:
+    tokens = (fix.get("tokens") or [fix["token"]])[:pollers]
+    share = rate / 3 / len(tokens)
     api = [("GET /manifests/{batch_id}", f"{api_url}/manifests/{fix['batch_id']}"),
            ("GET /runs/{run_id}", f"{api_url}/runs/{fix['run_id']}"),
            ("GET .../report (300 kB)", f"{api_url}/partitions/{fix['user']}/{SAMPLE}/report")]
-    targets = [{"name": name, "url": url, "headers": auth, "rate": share, "group": "api"} for name, url in api]
-    targets.append({"name": "peer: S3 GET of the report", "url": fix["peer_url"], "headers": {}, "rate": share,
+    targets = [
+        {"name": name if len(tokens) == 1 else f"{name} #{i}", "url": url,
+         "headers": {"Authorization": f"Bearer {token}"}, "rate": share, "group": "api"}
+        for name, url in api for i, token in enumerate(tokens)
+    ]
+    targets.append({"name": "peer: S3 GET of the report", "url": fix["peer_url"], "headers": {}, "rate": rate / 3,
                     "group": "peer"})
     return {"targets": targets, "duration": seconds, "warmup": warmup, "timeout": 10}
 
@@ -136,21 +162,24 @@ def run(binary: Path, load_plan: dict[str, Any]) -> dict[str, Any]:
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
-def print_result(rate: float, result: dict[str, Any], load_before: str, load_after: str) -> None:
-    print(f"\noffered {rate:.0f} req/s to the API (+{rate / 3:.0f} to the peer) for {result['duration']:.0f} s; "
+def print_result(rate: float, result: dict[str, Any], load_before: str, load_after: str, pollers: int = 1) -> None:
+    print(f"\noffered {rate:.0f} req/s to the API from {pollers} API key(s) (+{rate / 3:.0f} to the peer) "
+          f"for {result['duration']:.0f} s; "
           f"load average before {load_before}, after {load_after}")
     print(f"{'target':28s} {'offered':>7s} {'achieved':>8s} {'p50':>7s} {'p90':>7s} {'p99':>7s} {'max':>7s} "
           f"{'errors':>6s} {'gen lag':>7s}")
     rows: dict[str, dict[str, Any]] = {}
     for s in result["targets"]:
         rows[s["name"]] = s
+        if " #" in s["name"]:
+            continue  # one of several pollers: only the overall line is printed
         name = "API overall" if s["name"] == "group:api" else s["name"]
         print(f"{name:28s} {s['rate']:7.1f} {s['achieved_rps']:8.1f} {s['p50_ms']:7.1f} {s['p90_ms']:7.1f} "
               f"{s['p99_ms']:7.1f} {s['max_ms']:7.1f} {s['errors']:6d} {s['max_send_lag_ms']:7.1f}"
               + (f"  first error: {s['first_error']}" if s.get("first_error") else ""))
-    report, peer = rows["GET .../report (300 kB)"], rows["peer: S3 GET of the report"]
-    overall = rows["group:api"]
-    if peer["p99_ms"] > 0:
+    peer, overall = rows["peer: S3 GET of the report"], rows["group:api"]
+    report = rows.get("GET .../report (300 kB)")
+    if report is not None and peer["p99_ms"] > 0:
         print(f"report p50/p99 ratio API/S3: {report['p50_ms'] / peer['p50_ms']:.2f}x / {report['p99_ms'] / peer['p99_ms']:.2f}x")
     verdict = "met" if overall["p99_ms"] < 50 and overall["errors"] == 0 and rate >= 200 else "not met"
     if rate >= 200:
@@ -165,21 +194,22 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT / "data" / "stack", help="native stack folder")
     parser.add_argument("--api-url", default=None, help="default: the stack's API")
     parser.add_argument("--pause", type=float, default=5, help="seconds between rates")
+    parser.add_argument("--pollers", type=int, default=1, help="API keys the load is spread over (default 1)")
     args = parser.parse_args()
     env_file = (args.root / "genolake.env").resolve()
     if not env_file.exists():
         sys.exit(f"bench_api: {env_file} not found; start the stack (`make up`) or pass --root")
     os.environ["GENOLAKE_ENV_FILE"] = str(env_file)
     binary = build_loadgen()
-    fix = fixture(env_file, args.api_url)
+    fix = with_pollers(fixture(env_file, args.api_url), args.pollers)
     api_url = args.api_url or fix["api_url"]
     check(fix, api_url)
     for index, rate in enumerate(float(r) for r in args.rates.split(",")):
         if index:
             time.sleep(args.pause)
         before = load_average()
-        result = run(binary, plan(fix, api_url, rate, args.seconds, args.warmup))
-        print_result(rate, result, before, load_average())
+        result = run(binary, plan(fix, api_url, rate, args.seconds, args.warmup, args.pollers))
+        print_result(rate, result, before, load_average(), args.pollers)
 
 
 if __name__ == "__main__":

@@ -204,6 +204,12 @@ def test_modules_analyze_and_reannotation(
     assert by_gene.json()["total"] == sum(1 for r in page["rows"] if r["gene"] == gene)
     served = api.get(f"/partitions/{user}/antku/report", headers=auth)
     assert served.status_code == 200 and served.text == report
+    s3_etag = store.head(settings.lake_bucket, report_key(user, "antku")).etag
+    assert served.headers["etag"].strip('"') == s3_etag.strip('"')
+    # Revalidation: answered by the S3 server for a fresh key (no cache entry), then by the API's cache.
+    for headers in ({"Authorization": f"Bearer {make_token(user)}"}, auth):
+        unchanged = api.get(f"/partitions/{user}/antku/report", headers={**headers, "If-None-Match": served.headers["etag"]})
+        assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == served.headers["etag"]
     catalog = {m["name"]: m for m in api.get("/modules", headers=auth).json()}
     assert catalog[PANEL]["version"] == "1.0.0" and catalog[PANEL]["key"] == "position"
     assert {name: m["version"] for name, m in catalog.items() if name in shipped} == shipped

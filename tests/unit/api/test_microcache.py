@@ -160,3 +160,39 @@ def test_fill_that_started_before_a_mutation_is_not_stored() -> None:
         return dict(cache.entries)
 
     assert asyncio.run(main()) == {}
+
+
+def test_refresh_is_conditional_and_a_304_keeps_the_entry() -> None:
+    """An entry with an ETag is refreshed with If-None-Match: the app's 304 renews it without a body;
+    a client that sends the current ETag gets 304 from the cache."""
+    state = {"full": 0, "conditional": 0, "version": "v1"}
+
+    async def report(request: Request) -> Response:
+        etag = f'"{state["version"]}"'
+        if request.headers.get("if-none-match") == etag:
+            state["conditional"] += 1
+            return Response(status_code=304, headers={"etag": etag})
+        state["full"] += 1
+        return PlainTextResponse(f"report {state['version']}", headers={"etag": etag})
+
+    async def main() -> list[tuple[int, str, str | None]]:
+        cache = MicroCache(Starlette(routes=[Route("/partitions/{u}/{s}/report", report)]), ttl_seconds=0.1)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+            url = "/partitions/u/s/report"
+            answers = [await client.get(url)]
+            await asyncio.sleep(0.12)
+            answers.append(await client.get(url))  # stale replay; the refresh gets 304
+            await asyncio.sleep(0.02)
+            answers.append(await client.get(url, headers={"If-None-Match": '"v1"'}))
+            state["version"] = "v2"
+            await asyncio.sleep(0.12)
+            answers.append(await client.get(url))  # stale v1; the refresh gets v2 in full
+            await asyncio.sleep(0.02)
+            answers.append(await client.get(url))
+        return [(r.status_code, r.text, r.headers.get("etag")) for r in answers]
+
+    assert asyncio.run(main()) == [
+        (200, "report v1", '"v1"'), (200, "report v1", '"v1"'), (304, "", '"v1"'),
+        (200, "report v1", '"v1"'), (200, "report v2", '"v2"'),
+    ]
+    assert (state["full"], state["conditional"]) == (2, 1)

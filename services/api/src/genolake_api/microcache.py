@@ -8,15 +8,22 @@ got it, after that token was authenticated and authorized by the application.
 With `ttl` = `GENOLAKE_API_CACHE_SECONDS` (default 1 s; 0 turns the cache off):
 - an entry younger than `ttl` is replayed as is;
 - an entry between `ttl` and `2 * ttl` old is still replayed at once, and one background request
-  (through the whole application again: authentication, authorization, Mongo, S3) refreshes it;
-  if that request does not answer 200 (the sample was deleted, the key revoked), the entry is dropped;
+  (through the whole application again: authentication, authorization, Mongo, S3) refreshes it,
+  conditionally when the entry has an ETag (the report: an unchanged object answers 304 and the
+  entry is kept, nothing is transferred); if that request answers anything else than 200 or 304 (the
+  sample was deleted, the key revoked), the entry is dropped;
+- a request whose `If-None-Match` names the entry's ETag gets `304 Not Modified`;
+- while that refresh is still running (Mongo or S3 slow), the entry keeps being replayed, up to
+  `SLOW_BACKEND_LIMIT * ttl` old: requests do not queue behind a slow backend, and the `Age` header
+  says how old the answer is;
 - an older entry, or none, is filled by the first request; concurrent requests for the same key wait
   for that one instead of all going to Mongo/S3 (single flight), so a slow backend is not hit harder
   at the moment it is slow.
 
 What it changes, stated plainly:
-- a status may be up to `2 * ttl` seconds old (Dagster and Mongo are the truth; they move on);
-- a revoked key may read what it read in the last `2 * ttl` seconds (the token cache already allows 30 s);
+- a status may be up to `2 * ttl` seconds old, `SLOW_BACKEND_LIMIT * ttl` while the backend is too slow to
+  refresh it (Dagster and Mongo are the truth; they move on);
+- a revoked key may read what it read that long ago (the token cache already allows 30 s);
 - any successful non-GET request (DELETE of a partition, POST of a manifest) empties this worker's
   cache, and a fill or refresh that started before it is not stored, so a deleted sample's report is
   not replayed by the worker that deleted it.
@@ -43,6 +50,7 @@ CACHED_ROUTES = (
 MAX_ENTRIES = 512
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 MAX_TOTAL_BYTES = 128 * 1024 * 1024
+SLOW_BACKEND_LIMIT = 10  # x ttl: how old an entry may be replayed while its refresh is still running
 
 Key = tuple[str, bytes, bytes]
 log = get_logger(__name__)
@@ -79,6 +87,14 @@ class Captured:
         if self.status != 200 or self.size > MAX_ENTRY_BYTES or self.chunks is None:
             return None
         return Entry(created, self.headers or [], b"".join(self.chunks))
+
+
+def _find(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    return next((value for key, value in headers if key == name), None)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return _find(scope["headers"], name)
 
 
 async def _request_without_body() -> Message:
@@ -135,29 +151,36 @@ class MicroCache:
         if not any(route.match(path) for route in CACHED_ROUTES):
             await self.app(scope, receive, send)
             return
-        auth = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
+        auth = _header(scope, b"authorization") or b""
         key = (path, scope.get("query_string", b""), auth)
         now = time.monotonic()
         entry = self.entries.get(key)
-        if entry is not None and now - entry.created < 2 * self.ttl:
-            if now - entry.created >= self.ttl and key not in self._inflight:
-                self._start_refresh(key, scope)
-            await self._replay(entry, now, send)
-            return
+        if entry is not None:
+            age, busy = now - entry.created, key in self._inflight
+            if age < 2 * self.ttl or (busy and age < SLOW_BACKEND_LIMIT * self.ttl):
+                if age >= self.ttl and not busy:
+                    self._start_refresh(key, scope, entry)
+                await self._replay(entry, now, send, _header(scope, b"if-none-match"))
+                return
         leader = self._inflight.get(key)
         if leader is not None:
             shared = await asyncio.shield(leader)
             if shared is not None:
-                await self._replay(shared, time.monotonic(), send)
+                await self._replay(shared, time.monotonic(), send, _header(scope, b"if-none-match"))
                 return
             await self.app(scope, receive, send)  # the leader's answer was not cacheable: ask ourselves
             return
         await self._fill(key, scope, receive, send)
 
     @staticmethod
-    async def _replay(entry: Entry, now: float, send: Send) -> None:
-        age = str(int(now - entry.created)).encode()
-        await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, (b"age", age)]})
+    async def _replay(entry: Entry, now: float, send: Send, if_none_match: bytes | None) -> None:
+        age = (b"age", str(int(now - entry.created)).encode())
+        etag = _find(entry.headers, b"etag")
+        if etag is not None and if_none_match == etag:  # the client has this version already
+            await send({"type": "http.response.start", "status": 304, "headers": [(b"etag", etag), age]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, age]})
         await send({"type": "http.response.body", "body": entry.body})
 
     async def _fill(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
@@ -181,22 +204,26 @@ class MicroCache:
             del self._inflight[key]
             future.set_result(entry)
 
-    def _start_refresh(self, key: Key, scope: Scope) -> None:
+    def _start_refresh(self, key: Key, scope: Scope, entry: Entry) -> None:
         future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
-        task = asyncio.create_task(self._refresh(key, self._detached_scope(scope), future))
+        task = asyncio.create_task(self._refresh(key, self._detached_scope(scope, entry), future, entry))
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
 
     @staticmethod
-    def _detached_scope(scope: Scope) -> Scope:
-        """A copy of the request's scope for a request that has no client connection behind it."""
+    def _detached_scope(scope: Scope, entry: Entry) -> Scope:
+        """A copy of the request's scope for a request that has no client connection behind it; it asks
+        for the entry's version conditionally (`If-None-Match`) when the entry has an ETag."""
         copy = dict(scope)
         if isinstance(scope.get("state"), dict):
             copy["state"] = dict(scope["state"])
+        headers = [(name, value) for name, value in scope["headers"] if name != b"if-none-match"]
+        etag = _find(entry.headers, b"etag")
+        copy["headers"] = headers if etag is None else [*headers, (b"if-none-match", etag)]
         return copy
 
-    async def _refresh(self, key: Key, scope: Scope, future: asyncio.Future[Entry | None]) -> None:
+    async def _refresh(self, key: Key, scope: Scope, future: asyncio.Future[Entry | None], old: Entry) -> None:
         generation, started = self.generation, time.monotonic()
         captured = Captured()
         delivered = asyncio.Event()
@@ -214,7 +241,7 @@ class MicroCache:
 
         try:
             await self.app(scope, receive, capture)
-            entry = captured.entry(started)
+            entry = Entry(started, old.headers, old.body) if captured.status == 304 else captured.entry(started)
             if entry is None:
                 self._drop(key)  # deleted, revoked or failing now: stop replaying the old answer
             else:

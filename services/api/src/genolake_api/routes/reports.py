@@ -6,8 +6,10 @@ copy of this route from the partitions router.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import Response, StreamingResponse
 
 from genolake_api.auth import CurrentUser
 from genolake_api.routes.partitions import Sample, User
@@ -18,7 +20,10 @@ router = APIRouter(prefix="/partitions", tags=["partitions"])
 
 
 @router.get("/{user}/{sample}/report", response_class=StreamingResponse,
-            responses={200: {"content": {"text/html": {}}}})
-async def report(user: User, sample: Sample, state: StateDep, principal: CurrentUser) -> StreamingResponse:
-    """The partition's HTML report, streamed from the lake."""
-    return await service.stream_report(state, principal, user, sample)
+            responses={200: {"content": {"text/html": {}}}, 304: {"description": "unchanged (If-None-Match)"}})
+async def report(
+    user: User, sample: Sample, state: StateDep, principal: CurrentUser,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """The partition's HTML report, streamed from the lake (ETag; If-None-Match answers 304)."""
+    return await service.stream_report(state, principal, user, sample, if_none_match)

@@ -2,7 +2,8 @@
 
 The API signs a GET for its own S3 endpoint (signatures are reused for a minute, so most requests
 sign nothing) and relays the body chunk by chunk as the S3 server sends it; a missing object is the
-S3 server's 404, so there is no separate HEAD.
+S3 server's 404, so there is no separate HEAD. `If-None-Match` is passed to the S3 server: an unchanged
+report answers 304 without a body (clients revalidating, and the micro-cache's refreshes).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 import httpx
 from fastapi import HTTPException
 from starlette.background import BackgroundTask
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from genolake_api.auth import require_access
 from genolake_api.state import AppState
@@ -42,15 +43,23 @@ def signed_get(state: AppState, bucket: str, key: str) -> str:
     return url
 
 
-async def stream_report(state: AppState, principal: Principal, user: str, sample: str) -> StreamingResponse:
+async def stream_report(
+    state: AppState, principal: Principal, user: str, sample: str, if_none_match: str | None = None
+) -> Response:
+    """The report streamed from the lake; `304 Not Modified` when `if_none_match` names its current ETag
+    (the S3 server decides: the body is not even read)."""
     require_access(principal, user)
     bucket, key = state.settings.lake_bucket, report_key(user, sample)
-    request = state.http.build_request("GET", signed_get(state, bucket, key))
+    conditional = {"If-None-Match": if_none_match} if if_none_match else None
+    request = state.http.build_request("GET", signed_get(state, bucket, key), headers=conditional)
     try:
         response = await state.http.send(request, stream=True)
     except httpx.HTTPError as exc:
         log.error("api.report.s3_unreachable", bucket=bucket, key=key, error=f"{exc.__class__.__name__}: {exc}")
         raise HTTPException(status_code=503, detail="the object store is not reachable; retry later") from exc
+    if response.status_code == 304:
+        await response.aclose()
+        return Response(status_code=304, headers={n: response.headers[n] for n in ("etag",) if n in response.headers})
     if response.status_code != 200:
         await response.aclose()
         if response.status_code == 404:
