@@ -9,7 +9,9 @@ up: install
 
 demo: up
 	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake modules install --modules-dir ../shared/data/modules
-	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake submit --intent analyze \
+	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake scores install \
+	  --file ../shared/data/pgs/PGS000001_hmPOS_GRCh38.txt.gz --file ../shared/data/pgs/PGS000002_hmPOS_GRCh38.txt.gz
+	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake submit --intent analyze --scores PGS000001,PGS000002 \
 	  --vcf ../shared/data/vcf/antku_small.vcf --user demo --sample antku --build GRCh38 --wait 300
 
 down:

@@ -26,8 +26,14 @@ def submit(
     intent: Annotated[str, typer.Option(help="What to do with it.")] = "normalize",
     batch_id: Annotated[str | None, typer.Option(help="Default: a new random id.")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for a final status (0: don't wait).")] = 0,
+    scores: Annotated[
+        str | None, typer.Option(help="Installed scores to compute (analyze only), comma-separated: PGS000001,...")
+    ] = None,
 ) -> None:
     """Upload VCF + manifest; print the batch id (and the final status with --wait)."""
+    score_ids = [s.strip() for s in (scores or "").split(",") if s.strip()]
+    if score_ids and intent != "analyze":
+        raise typer.BadParameter("--scores goes with --intent analyze", param_hint="--scores")
     from genolake_core.docstore import DocStore  # boto3, pymongo: imported when the command runs
     from genolake_core.objectstore import ObjectStore, sha256_file
     from genolake_core.settings import get_settings
@@ -46,6 +52,8 @@ def submit(
     }
     if sample:
         manifest["sample"] = sample
+    if score_ids:
+        manifest["options"] = {"prs": {"scores": score_ids}}
     store.client.upload_file(str(vcf), settings.landing_bucket, vcf_key)
     body = json.dumps(manifest, indent=2).encode()
     store.put_bytes(body, settings.landing_bucket, f"{manifests_prefix(user)}{batch}.json", "application/json")
