@@ -87,6 +87,7 @@ def module_prefix(name: str, version: str) -> str:
 
 SCORES_PREFIX = f"{REFERENCE_PREFIX}scores"
 SCORING_FILE_NAME = "scoring.txt.gz"
+SCORE_BUILDS = ("GRCh37", "GRCh38")  # the builds an installed score can be on (the manifests' builds)
 
 
 def score_prefix(score_id: str) -> str:
@@ -96,7 +97,7 @@ def score_prefix(score_id: str) -> str:
 
 def score_key(score_id: str, build: str) -> str:
     """The installed scoring file of `score_id` with positions on `build` (GRCh37, GRCh38)."""
-    if build not in {"GRCh37", "GRCh38"}:
+    if build not in SCORE_BUILDS:
         raise ValueError(f"invalid genome build {build!r}")
     return f"{score_prefix(score_id)}{build}/{SCORING_FILE_NAME}"
 

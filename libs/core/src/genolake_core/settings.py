@@ -62,8 +62,9 @@ class Settings(BaseSettings):
     presign_seconds: int = 900
     api_cache_seconds: float = Field(
         default=1.0, ge=0, description=(
-            "How long polled GETs (status, report) are replayed per token; up to twice that while one "
-            "background request refreshes them; 0: off."
+            "How long polled GETs (status, report) are replayed per token as they are; up to twice that "
+            "while one background request refreshes them (10 times while that refresh is still running); "
+            "0: off (see genolake_api/microcache.py)."
         ),
     )
 

@@ -24,14 +24,11 @@ from pathlib import Path
 
 from genolake_core.docstore import DocStore
 from genolake_core.ids import InvalidIdentifierError, check_score
-from genolake_core.layout import SCORING_FILE_NAME, score_key
+from genolake_core.layout import SCORE_BUILDS, SCORING_FILE_NAME, score_key
 from genolake_core.objectstore import ObjectStore, sha256_file
 from genolake_core.scores import InstalledScore, InstallResult
 from genolake_prs.errors import ScoringFileError
 from genolake_prs.scoring_file import read_scoring_file
-
-INSTALLABLE_BUILDS = ("GRCh37", "GRCh38")
-
 
 def _gzipped(path: Path, folder: Path) -> Path:
     """`path` itself when it is gzip already, else a gzip copy (mtime 0: the same content gives the same bytes)."""
@@ -55,8 +52,8 @@ def install_scoring_file(
     build = scoring.build
     if build is None:
         raise ScoringFileError(path, "the header declares no genome build (#genome_build= or #HmPOS_build=)")
-    if build not in INSTALLABLE_BUILDS:
-        raise ScoringFileError(path, f"positions are on {build}; installed scores must be on {' or '.join(INSTALLABLE_BUILDS)}")
+    if build not in SCORE_BUILDS:
+        raise ScoringFileError(path, f"positions are on {build}; installed scores must be on {' or '.join(SCORE_BUILDS)}")
     try:
         score_id = check_score(scoring.score_id)
     except InvalidIdentifierError as exc:
