@@ -59,9 +59,12 @@ def test_vcf_becomes_normalized_parquet(
     assert run_doc["lane"] == "normalize"
 
     # The manifest left the landing zone for the archive only after its run existed.
+    # The document names the archive key first, then the manifest is copied there and deleted (each step
+    # repeatable after a crash), so the move is awaited, not assumed done when the key appears.
     archived = wait_for("the manifest to be archived", lambda: (docs.get_manifest(batch_id) or {}).get("archive_key"))
     assert archived.startswith(f"archive/accepted/{user}/")
-    assert store.head(settings.landing_bucket, manifest_key) is None
+    wait_for("the manifest to leave the landing zone", lambda: store.head(settings.landing_bucket, manifest_key) is None,
+             timeout=30)
     assert store.head(settings.landing_bucket, archived) is not None
 
     # The API lists the partition with its asset and the run that made it.
