@@ -189,11 +189,11 @@ class DocStore:
     # One document per score and build ({_id: "{score_id}/{build}", ...}), written after the lake object
     # (the object is the truth the PRS planner checks; this is the index GET /scores reads).
 
-    def record_score(self, score_id: str, build: str, fields: dict[str, Any]) -> None:
+    def record_score(self, fields: dict[str, Any]) -> None:
+        """Upsert one installed score (`fields` carries its `score_id` and `genome_build`)."""
         self.scores.update_one(
-            {"_id": f"{score_id}/{build}"},
-            {"$set": {**fields, "score_id": score_id, "genome_build": build, "updated_at": utcnow()},
-             "$setOnInsert": {"installed_at": utcnow()}},
+            {"_id": f"{fields['score_id']}/{fields['genome_build']}"},
+            {"$set": {**fields, "updated_at": utcnow()}, "$setOnInsert": {"installed_at": utcnow()}},
             upsert=True,
         )
 

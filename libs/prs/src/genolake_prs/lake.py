@@ -72,12 +72,12 @@ def install_scoring_file(
         previous = existing.metadata.get("sha256") if existing is not None else None
         if previous != digest:
             metadata = {
-                "score-id": score_id, "genome-build": build, "variants": str(len(scoring)),
+                "score-id": score_id, "genome-build": build, "variants": str(installed.variants),
                 "source": _ascii(installed.source), "trait": _ascii(installed.trait or ""),
             }
             store.put_file(upload, bucket, key, metadata=metadata, content_type="application/gzip")
     # The index follows the object, also when unchanged: an install interrupted between the two heals.
-    docs.record_score(score_id, build, dataclasses.asdict(installed))
+    docs.record_score(dataclasses.asdict(installed))
     if previous == digest:
         return InstallResult(installed, "unchanged", previous)
     return InstallResult(installed, "installed" if previous is None else "replaced", previous)
