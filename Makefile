@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more. Every target installs what it needs first.
-.PHONY: install up demo down status test test-unit bench
+.PHONY: install up demo down status lint test test-unit bench
 
 install:
 	bash scripts/install-native.sh
@@ -20,7 +20,11 @@ down:
 status:
 	uv run genolake stack status
 
-test: install
+lint: install
+	uv run ruff check .
+	uv run ruff format --check .
+
+test: install lint
 	uv run pytest
 
 test-unit: install

@@ -55,7 +55,6 @@ print(json.dumps({"seconds": seconds, "rows": sum(s.annotation_rows for s in res
 def normalized_input(records: int) -> Path:
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_normalize import make_input
-
     from genolake_annotation.normalize import normalize_single
 
     target = BENCH_DIR / f"bench_{records}.normalized.parquet"
@@ -68,7 +67,6 @@ def normalized_input(records: int) -> Path:
 
 def build_modules(parquet: Path) -> dict[str, list[Path]]:
     import polars as pl
-
     from genolake_annotation.modules import (
         build_longevity_module,
         builtin_spec_dirs,

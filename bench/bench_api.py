@@ -39,7 +39,9 @@ ROOT = Path.cwd()
 LOADGEN_SRC = ROOT / "bench" / "loadgen"
 LOADGEN_BIN = ROOT / "data" / "bench" / "loadgen" / "loadgen"
 FIXTURE = ROOT / "data" / "bench" / "api_fixture.json"
-VCF = Path(os.environ.get("GENOLAKE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "vcf" / "antku_small.vcf"
+VCF = (
+    Path(os.environ.get("GENOLAKE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "vcf" / "antku_small.vcf"
+)
 SAMPLE = "s1"
 
 
@@ -75,9 +77,28 @@ def make_fixture(env_file: Path) -> dict[str, Any]:
         create_user(docs, user)
         token = create_key(docs, user)
         batch = f"{user}-b1"
-        subprocess.run([sys.executable, "-m", "genolake_cli.main", "submit", "--vcf", str(VCF), "--user", user,
-                        "--sample", SAMPLE, "--build", "GRCh38", "--batch-id", batch, "--wait", "300"],
-                       check=True, env={**os.environ, "GENOLAKE_ENV_FILE": str(env_file)})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "genolake_cli.main",
+                "submit",
+                "--vcf",
+                str(VCF),
+                "--user",
+                user,
+                "--sample",
+                SAMPLE,
+                "--build",
+                "GRCh38",
+                "--batch-id",
+                batch,
+                "--wait",
+                "300",
+            ],
+            check=True,
+            env={**os.environ, "GENOLAKE_ENV_FILE": str(env_file)},
+        )
         manifest = docs.get_manifest(batch) or {}
         run_ids = manifest.get("latest_run_ids") or manifest.get("run_ids") or []
         if not run_ids:
@@ -85,12 +106,24 @@ def make_fixture(env_file: Path) -> dict[str, Any]:
         key = report_key(user, SAMPLE)
         if store.head(settings.lake_bucket, key) is None:
             rows = "".join(f"<tr><td>{i}</td><td>rs{i}</td><td>A/G</td></tr>" for i in range(10_000))
-            store.put_bytes(f"<html><body><table>{rows}</table></body></html>".encode(), settings.lake_bucket, key,
-                            "text/html")
-        peer_url = store.client.generate_presigned_url("get_object", Params={"Bucket": settings.lake_bucket, "Key": key},
-                                                       ExpiresIn=7 * 24 * 3600)
-        return {"env_file": str(env_file), "api_url": f"http://127.0.0.1:{settings.api_port}", "user": user,
-                "token": token, "batch_id": batch, "run_id": run_ids[0], "peer_url": peer_url}
+            store.put_bytes(
+                f"<html><body><table>{rows}</table></body></html>".encode(),
+                settings.lake_bucket,
+                key,
+                "text/html",
+            )
+        peer_url = store.client.generate_presigned_url(
+            "get_object", Params={"Bucket": settings.lake_bucket, "Key": key}, ExpiresIn=7 * 24 * 3600
+        )
+        return {
+            "env_file": str(env_file),
+            "api_url": f"http://127.0.0.1:{settings.api_port}",
+            "user": user,
+            "token": token,
+            "batch_id": batch,
+            "run_id": run_ids[0],
+            "peer_url": peer_url,
+        }
     finally:
         docs.close()
 
@@ -102,8 +135,11 @@ def fixture(env_file: Path, api_url: str | None) -> dict[str, Any]:
         url = api_url or stored["api_url"]
         if stored.get("env_file") == str(env_file):
             try:
-                response = httpx.get(f"{url}/manifests/{stored['batch_id']}",
-                                     headers={"Authorization": f"Bearer {stored['token']}"}, timeout=10)
+                response = httpx.get(
+                    f"{url}/manifests/{stored['batch_id']}",
+                    headers={"Authorization": f"Bearer {stored['token']}"},
+                    timeout=10,
+                )
                 peer = httpx.get(stored["peer_url"], timeout=10)
                 if response.status_code == 200 and peer.status_code == 200:
                     return stored
@@ -133,19 +169,36 @@ def with_pollers(fix: dict[str, Any], pollers: int) -> dict[str, Any]:
     return fix
 
 
-def plan(fix: dict[str, Any], api_url: str, rate: float, seconds: float, warmup: float, pollers: int = 1) -> dict[str, Any]:
+def plan(
+    fix: dict[str, Any], api_url: str, rate: float, seconds: float, warmup: float, pollers: int = 1
+) -> dict[str, Any]:
     tokens = (fix.get("tokens") or [fix["token"]])[:pollers]
     share = rate / 3 / len(tokens)
-    api = [("GET /manifests/{batch_id}", f"{api_url}/manifests/{fix['batch_id']}"),
-           ("GET /runs/{run_id}", f"{api_url}/runs/{fix['run_id']}"),
-           ("GET .../report (300 kB)", f"{api_url}/partitions/{fix['user']}/{SAMPLE}/report")]
-    targets = [
-        {"name": name if len(tokens) == 1 else f"{name} #{i}", "url": url,
-         "headers": {"Authorization": f"Bearer {token}"}, "rate": share, "group": "api"}
-        for name, url in api for i, token in enumerate(tokens)
+    api = [
+        ("GET /manifests/{batch_id}", f"{api_url}/manifests/{fix['batch_id']}"),
+        ("GET /runs/{run_id}", f"{api_url}/runs/{fix['run_id']}"),
+        ("GET .../report (300 kB)", f"{api_url}/partitions/{fix['user']}/{SAMPLE}/report"),
     ]
-    targets.append({"name": "peer: S3 GET of the report", "url": fix["peer_url"], "headers": {}, "rate": rate / 3,
-                    "group": "peer"})
+    targets = [
+        {
+            "name": name if len(tokens) == 1 else f"{name} #{i}",
+            "url": url,
+            "headers": {"Authorization": f"Bearer {token}"},
+            "rate": share,
+            "group": "api",
+        }
+        for name, url in api
+        for i, token in enumerate(tokens)
+    ]
+    targets.append(
+        {
+            "name": "peer: S3 GET of the report",
+            "url": fix["peer_url"],
+            "headers": {},
+            "rate": rate / 3,
+            "group": "peer",
+        }
+    )
     return {"targets": targets, "duration": seconds, "warmup": warmup, "timeout": 10}
 
 
@@ -158,29 +211,42 @@ def check(fix: dict[str, Any], api_url: str) -> None:
 
 
 def run(binary: Path, load_plan: dict[str, Any]) -> dict[str, Any]:
-    proc = subprocess.run([str(binary), "-json"], input=json.dumps(load_plan), capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [str(binary), "-json"], input=json.dumps(load_plan), capture_output=True, text=True, check=True
+    )
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
-def print_result(rate: float, result: dict[str, Any], load_before: str, load_after: str, pollers: int = 1) -> None:
-    print(f"\noffered {rate:.0f} req/s to the API from {pollers} API key(s) (+{rate / 3:.0f} to the peer) "
-          f"for {result['duration']:.0f} s; "
-          f"load average before {load_before}, after {load_after}")
-    print(f"{'target':28s} {'offered':>7s} {'achieved':>8s} {'p50':>7s} {'p90':>7s} {'p99':>7s} {'max':>7s} "
-          f"{'errors':>6s} {'gen lag':>7s}")
+def print_result(
+    rate: float, result: dict[str, Any], load_before: str, load_after: str, pollers: int = 1
+) -> None:
+    print(
+        f"\noffered {rate:.0f} req/s to the API from {pollers} API key(s) (+{rate / 3:.0f} to the peer) "
+        f"for {result['duration']:.0f} s; "
+        f"load average before {load_before}, after {load_after}"
+    )
+    print(
+        f"{'target':28s} {'offered':>7s} {'achieved':>8s} {'p50':>7s} {'p90':>7s} {'p99':>7s} {'max':>7s} "
+        f"{'errors':>6s} {'gen lag':>7s}"
+    )
     rows: dict[str, dict[str, Any]] = {}
     for s in result["targets"]:
         rows[s["name"]] = s
         if " #" in s["name"]:
             continue  # one of several pollers: only the overall line is printed
         name = "API overall" if s["name"] == "group:api" else s["name"]
-        print(f"{name:28s} {s['rate']:7.1f} {s['achieved_rps']:8.1f} {s['p50_ms']:7.1f} {s['p90_ms']:7.1f} "
-              f"{s['p99_ms']:7.1f} {s['max_ms']:7.1f} {s['errors']:6d} {s['max_send_lag_ms']:7.1f}"
-              + (f"  first error: {s['first_error']}" if s.get("first_error") else ""))
+        print(
+            f"{name:28s} {s['rate']:7.1f} {s['achieved_rps']:8.1f} {s['p50_ms']:7.1f} {s['p90_ms']:7.1f} "
+            f"{s['p99_ms']:7.1f} {s['max_ms']:7.1f} {s['errors']:6d} {s['max_send_lag_ms']:7.1f}"
+            + (f"  first error: {s['first_error']}" if s.get("first_error") else "")
+        )
     peer, overall = rows["peer: S3 GET of the report"], rows["group:api"]
     report = rows.get("GET .../report (300 kB)")
     if report is not None and peer["p99_ms"] > 0:
-        print(f"report p50/p99 ratio API/S3: {report['p50_ms'] / peer['p50_ms']:.2f}x / {report['p99_ms'] / peer['p99_ms']:.2f}x")
+        print(
+            f"report p50/p99 ratio API/S3: {report['p50_ms'] / peer['p50_ms']:.2f}x / "
+            f"{report['p99_ms'] / peer['p99_ms']:.2f}x"
+        )
     verdict = "met" if overall["p99_ms"] < 50 and overall["errors"] == 0 and rate >= 200 else "not met"
     if rate >= 200:
         print(f"target (API p99 < 50 ms at 200 req/s): {verdict} (p99 {overall['p99_ms']:.1f} ms)")

@@ -26,19 +26,31 @@ import psycopg2
 ROOT = Path.cwd()
 os.environ.setdefault("GENOLAKE_ENV_FILE", str(ROOT / "data" / "stack" / "genolake.env"))
 
-from genolake_core.layout import normalized_key  # noqa: E402
-from genolake_core.objectstore import ObjectStore  # noqa: E402
-from genolake_core.settings import get_settings  # noqa: E402
+from genolake_core.layout import normalized_key
+from genolake_core.objectstore import ObjectStore
+from genolake_core.settings import get_settings
 
-VCF = Path(os.environ.get("GENOLAKE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "vcf" / "antku_small.vcf"
+VCF = (
+    Path(os.environ.get("GENOLAKE_SHARED_DATA", ROOT.parent / "shared" / "data")) / "vcf" / "antku_small.vcf"
+)
 
 
-def submit(store: ObjectStore, bucket: str, user: str, vcf_key: str, digest: str, sample: str) -> tuple[str, float]:
+def submit(
+    store: ObjectStore, bucket: str, user: str, vcf_key: str, digest: str, sample: str
+) -> tuple[str, float]:
     batch = f"bench-{uuid.uuid4().hex[:12]}"
-    manifest = {"batch_id": batch, "uploader": user, "intent": "normalize", "genome_build": "GRCh38", "sample": sample,
-                "files": [{"key": vcf_key, "role": "vcf", "sha256": digest}]}
+    manifest = {
+        "batch_id": batch,
+        "uploader": user,
+        "intent": "normalize",
+        "genome_build": "GRCh38",
+        "sample": sample,
+        "files": [{"key": vcf_key, "role": "vcf", "sha256": digest}],
+    }
     started = time.monotonic()
-    store.client.put_object(Bucket=bucket, Key=f"manifests/{user}/{batch}.json", Body=json.dumps(manifest).encode())
+    store.client.put_object(
+        Bucket=bucket, Key=f"manifests/{user}/{batch}.json", Body=json.dumps(manifest).encode()
+    )
     return batch, started
 
 
@@ -57,8 +69,11 @@ def runs_per_batch(dsn: str, batches: list[str]) -> dict[str, int]:
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT value, count(*) FROM run_tags WHERE key = 'genolake/batch_id' AND value = ANY(%s) GROUP BY value",
-                        (batches,))
+            cur.execute(
+                "SELECT value, count(*) FROM run_tags"
+                " WHERE key = 'genolake/batch_id' AND value = ANY(%s) GROUP BY value",
+                (batches,),
+            )
             return dict(cur.fetchall())
     finally:
         conn.close()
@@ -69,8 +84,20 @@ def peer_seconds() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(3):
             started = time.monotonic()
-            subprocess.run([sys.executable, "-m", "genolake_cli.main", "normalize", "--vcf", str(VCF), "--out",
-                            str(Path(tmp) / "out.parquet")], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "genolake_cli.main",
+                    "normalize",
+                    "--vcf",
+                    str(VCF),
+                    "--out",
+                    str(Path(tmp) / "out.parquet"),
+                ],
+                check=True,
+                capture_output=True,
+            )
             times.append(time.monotonic() - started)
     return statistics.median(times)
 
@@ -95,8 +122,10 @@ def main() -> None:
             raise SystemExit(f"manifest {batch}: no parquet after 300 s")
         sequential.append(got[key])
     p50 = statistics.median(sequential)
-    print(f"sequential x10: latency p50 {p50:.1f}s max {max(sequential):.1f}s "
-          f"(peer `genolake normalize` process {peer:.2f}s; platform/peer p50 ratio {p50 / peer:.1f}x)")
+    print(
+        f"sequential x10: latency p50 {p50:.1f}s max {max(sequential):.1f}s "
+        f"(peer `genolake normalize` process {peer:.2f}s; platform/peer p50 ratio {p50 / peer:.1f}x)"
+    )
 
     burst_started = time.monotonic()
     pending = {}
@@ -110,9 +139,11 @@ def main() -> None:
     counts = runs_per_batch(settings.postgres_dsn, batches)
     twice = sorted(batch for batch, count in counts.items() if count > 1)
     missing = sorted(set(batches) - set(counts))
-    print(f"burst x50: {len(got)}/50 in the lake, total {total:.1f}s ({total / 50:.2f}s per sample), "
-          f"latency p50 {statistics.median(got.values()):.1f}s max {max(got.values()):.1f}s; "
-          f"runs twice: {len(twice)}, without a run: {len(missing)}")
+    print(
+        f"burst x50: {len(got)}/50 in the lake, total {total:.1f}s ({total / 50:.2f}s per sample), "
+        f"latency p50 {statistics.median(got.values()):.1f}s max {max(got.values()):.1f}s; "
+        f"runs twice: {len(twice)}, without a run: {len(missing)}"
+    )
     if len(got) != 50 or twice or missing:
         raise SystemExit("burst: not every manifest was processed exactly once")
 

@@ -215,7 +215,7 @@ def plink2(*args: str) -> Path:
     exe = shutil.which("plink2")
     if exe is None:
         raise SystemExit("plink2 is not installed")
-    proc = subprocess.run([exe, *args], capture_output=True, text=True)
+    proc = subprocess.run([exe, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"plink2 {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return Path(args[args.index("--out") + 1] + ".sscore")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from genolake_cli.stack import NativeStack, Ports
 from genolake_core.accounts import create_key, create_user
 from genolake_core.docstore import DocStore
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings, get_settings
+
 from tests.integration.helpers import DagsterRuns
 
 TEST_PORT_BASE = int(os.environ.get("GENOLAKE_TEST_PORT_BASE", "29000"))

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import psycopg2
 import pytest
-
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
 
@@ -51,15 +50,17 @@ class DagsterRuns:
             conn.close()
 
 
-
-
-def upload_vcf(store: ObjectStore, settings: Settings, user: str, vcf: Path, name: str | None = None) -> tuple[str, str]:
+def upload_vcf(
+    store: ObjectStore, settings: Settings, user: str, vcf: Path, name: str | None = None
+) -> tuple[str, str]:
     key = f"uploads/{user}/{name or vcf.name}"
     store.client.upload_file(str(vcf), settings.landing_bucket, key)
     return key, hashlib.sha256(vcf.read_bytes()).hexdigest()
 
 
-def normalize_manifest(batch_id: str, user: str, vcf_key: str, sha256: str | None, **extra: Any) -> dict[str, Any]:
+def normalize_manifest(
+    batch_id: str, user: str, vcf_key: str, sha256: str | None, **extra: Any
+) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "manifest_version": 1,
         "batch_id": batch_id,
@@ -72,7 +73,9 @@ def normalize_manifest(batch_id: str, user: str, vcf_key: str, sha256: str | Non
     return manifest
 
 
-def put_manifest(store: ObjectStore, settings: Settings, user: str, name: str, body: dict[str, Any] | bytes) -> str:
+def put_manifest(
+    store: ObjectStore, settings: Settings, user: str, name: str, body: dict[str, Any] | bytes
+) -> str:
     key = f"manifests/{user}/{name}.json"
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     store.client.put_object(Bucket=settings.landing_bucket, Key=key, Body=data)
@@ -99,11 +102,19 @@ PALINDROMES = {frozenset("AT"), frozenset("CG")}
 
 def custom_scoring_file(vcf: Path, path: Path) -> float:
     """A custom scoring file on the VCF's biallelic, non-palindromic SNVs; returns the expected sum."""
-    out = subprocess.run(["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n", str(vcf)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%GT]\n", str(vcf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     rng = random.Random(7)
-    lines = ["#format_version=2.0", "#pgs_id=CUSTOM_ANTKU", "#genome_build=GRCh38",
-             "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight"]
+    lines = [
+        "#format_version=2.0",
+        "#pgs_id=CUSTOM_ANTKU",
+        "#genome_build=GRCh38",
+        "chr_name\tchr_position\teffect_allele\tother_allele\teffect_weight",
+    ]
     expected = 0.0
     for row in out.splitlines():
         chrom, pos, ref, alt, gt = row.split("\t")

@@ -22,26 +22,42 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
-from typer.testing import CliRunner
-
 from genolake_cli.main import app
 from genolake_core.docstore import DocStore
 from genolake_core.layout import annotations_prefix, module_prefix, report_key
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
 from genolake_dagster.version import SAMPLE_ANNOTATIONS
+from typer.testing import CliRunner
+
 from tests.integration.helpers import DagsterRuns, custom_scoring_file, put_manifest, upload_vcf, wait_for
 
 pytestmark = pytest.mark.integration
 PANEL = "antku_panel"
-SPEC_COLUMNS = ["rsid", "chrom", "start", "ref", "alts", "genotype", "weight", "state", "conclusion", "gene",
-                "phenotype", "category"]
+SPEC_COLUMNS = [
+    "rsid",
+    "chrom",
+    "start",
+    "ref",
+    "alts",
+    "genotype",
+    "weight",
+    "state",
+    "conclusion",
+    "gene",
+    "phenotype",
+    "category",
+]
 
 
 def called_snvs(vcf: Path) -> list[tuple[str, int, str, str, list[str]]]:
     """PASS biallelic SNVs with a non-reference call: (chrom, pos, ref, alt, sorted called alleles)."""
-    out = subprocess.run(["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t%FILTER\t[%GT]\n", str(vcf)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t%FILTER\t[%GT]\n", str(vcf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     sites = []
     for line in out.splitlines():
         chrom, pos, ref, alt, filt, gt = line.split("\t")
@@ -52,15 +68,17 @@ def called_snvs(vcf: Path) -> list[tuple[str, int, str, str, list[str]]]:
     return sites
 
 
-def write_panel_spec(folder: Path, sites: list[tuple[str, int, str, str, list[str]]], version: str,
-                     seed: int) -> set[tuple[str, int, tuple[str, ...], float]]:
+def write_panel_spec(
+    folder: Path, sites: list[tuple[str, int, str, str, list[str]]], version: str, seed: int
+) -> set[tuple[str, int, tuple[str, ...], float]]:
     """A position-keyed module: for each site the called genotype (matches) and another one (does not).
 
     Returns the expected annotation rows (chrom, start, genotype, weight)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "module_spec.yaml").write_text(
-        f'schema_version: "1.0"\nmodule:\n  name: {PANEL}\n  version: "{version}"\n  title: Antku test panel\n'
+        f'schema_version: "1.0"\nmodule:\n  name: {PANEL}\n  version: "{version}"\n'
+        "  title: Antku test panel\n"
         "genome_build: GRCh38\n"
     )
     expected = set()
@@ -71,8 +89,22 @@ def write_panel_spec(folder: Path, sites: list[tuple[str, int, str, str, list[st
             other = [alt, alt] if called != [alt, alt] else sorted([ref, alt])
             for genotype in (called, other):
                 weight = round(rng.uniform(-1, 1), 3)
-                writer.writerow(["", chrom, pos, ref, alt, "/".join(genotype), weight, "neutral",
-                                 f"{chrom}:{pos} {'/'.join(genotype)}", f"GENE{pos % 7}", "test phenotype", "test"])
+                writer.writerow(
+                    [
+                        "",
+                        chrom,
+                        pos,
+                        ref,
+                        alt,
+                        "/".join(genotype),
+                        weight,
+                        "neutral",
+                        f"{chrom}:{pos} {'/'.join(genotype)}",
+                        f"GENE{pos % 7}",
+                        "test phenotype",
+                        "test",
+                    ]
+                )
                 if genotype == called:
                     expected.add((chrom, pos, tuple(genotype), weight))
     return expected
@@ -84,8 +116,13 @@ def register_module_manifest(store: ObjectStore, settings: Settings, admin: str,
     for role, name in (("module_spec", "module_spec.yaml"), ("variants", "variants.csv")):
         key, _ = upload_vcf(store, settings, admin, folder / name, name=f"modules/{batch_id}/{name}")
         files.append({"key": key, "role": role})
-    put_manifest(store, settings, admin, batch_id, {"batch_id": batch_id, "uploader": admin,
-                                                   "intent": "register_module", "files": files})
+    put_manifest(
+        store,
+        settings,
+        admin,
+        batch_id,
+        {"batch_id": batch_id, "uploader": admin, "intent": "register_module", "files": files},
+    )
     return batch_id
 
 
@@ -107,7 +144,9 @@ def annotation_rows(store: ObjectStore, settings: Settings, user: str, sample: s
     return {(r["chrom"], r["start"], tuple(r["genotype"]), r["weight"]) for r in frame.to_dicts()}
 
 
-def csv_expected(spec_dir: Path, sites: dict[tuple[str, int], tuple[str, list[str]]]) -> set[tuple[str, int, tuple[str, ...]]]:
+def csv_expected(
+    spec_dir: Path, sites: dict[tuple[str, int], tuple[str, list[str]]]
+) -> set[tuple[str, int, tuple[str, ...]]]:
     """Rows of a shipped position-keyed spec whose site and genotype the sample has."""
     found = set()
     with (spec_dir / "variants.csv").open() as handle:
@@ -121,13 +160,30 @@ def csv_expected(spec_dir: Path, sites: dict[tuple[str, int], tuple[str, list[st
 
 
 def test_modules_analyze_and_reannotation(
-    settings: Settings, store: ObjectStore, docs: DocStore, dagster_runs: DagsterRuns,
-    make_token: Callable[..., str], user: str, antku_vcf: Path, shared_data: Path, tmp_path: Path,
-    api: httpx.Client, auth: dict[str, str],
+    settings: Settings,
+    store: ObjectStore,
+    docs: DocStore,
+    dagster_runs: DagsterRuns,
+    make_token: Callable[..., str],
+    user: str,
+    antku_vcf: Path,
+    shared_data: Path,
+    tmp_path: Path,
+    api: httpx.Client,
+    auth: dict[str, str],
 ) -> None:
     # 1. The shipped modules, installed with the command line (same code path as an admin's install).
-    result = CliRunner().invoke(app, ["modules", "install", "--modules-dir", str(shared_data / "modules"),
-                                      "--cache-dir", str(tmp_path / "cache")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "modules",
+            "install",
+            "--modules-dir",
+            str(shared_data / "modules"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     shipped = {item["module"]: item["version"] for item in json.loads(result.stdout)}
     assert set(shipped) == {"longevitymap", "mthfr_nad", "cyp_panel"}
@@ -147,10 +203,15 @@ def test_modules_analyze_and_reannotation(
     bad = tmp_path / "bad"
     write_panel_spec(bad, sites[:2], "1.0.0", seed=1)
     (bad / "variants.csv").write_text((bad / "variants.csv").read_text().replace("neutral", "sideways"))
-    doc = wait_for("a bad spec to be rejected", finished(docs, register_module_manifest(store, settings, admin, bad)))
+    doc = wait_for(
+        "a bad spec to be rejected", finished(docs, register_module_manifest(store, settings, admin, bad))
+    )
     assert doc["status"] == "rejected" and "sideways" in doc["reasons"][0]
-    doc = wait_for("module registration", finished(docs, register_module_manifest(store, settings, admin, tmp_path / "v1")),
-                   timeout=180)
+    doc = wait_for(
+        "module registration",
+        finished(docs, register_module_manifest(store, settings, admin, tmp_path / "v1")),
+        timeout=180,
+    )
     assert doc["status"] == "success", doc.get("errors") or doc.get("reasons")
     assert docs.installed_modules()[PANEL]["version"] == "1.0.0"
 
@@ -160,10 +221,23 @@ def test_modules_analyze_and_reannotation(
     custom_scoring_file(antku_vcf, scoring)
     scoring_key, _ = upload_vcf(store, settings, user, scoring, name="scores/custom.txt")
     batch_id = f"an-{uuid.uuid4().hex[:8]}"
-    put_manifest(store, settings, user, "analyze", {
-        "batch_id": batch_id, "uploader": user, "intent": "analyze", "sample": "antku", "genome_build": "GRCh38",
-        "files": [{"key": vcf_key, "role": "vcf", "sha256": digest}, {"key": scoring_key, "role": "scoring"}],
-    })
+    put_manifest(
+        store,
+        settings,
+        user,
+        "analyze",
+        {
+            "batch_id": batch_id,
+            "uploader": user,
+            "intent": "analyze",
+            "sample": "antku",
+            "genome_build": "GRCh38",
+            "files": [
+                {"key": vcf_key, "role": "vcf", "sha256": digest},
+                {"key": scoring_key, "role": "scoring"},
+            ],
+        },
+    )
     doc = wait_for("the analyze batch", finished(docs, batch_id), timeout=300)
     assert doc["status"] == "success", doc.get("errors") or doc.get("reasons")
     [run] = dagster_runs.for_batch(batch_id)
@@ -174,13 +248,17 @@ def test_modules_analyze_and_reannotation(
     for name in ("mthfr_nad", "cyp_panel"):
         rows = {row[:3] for row in annotation_rows(store, settings, user, "antku", name)}
         assert rows == csv_expected(shared_data / "modules" / name, calls)
-    summary = json.loads(store.open(settings.lake_bucket, annotations_prefix(user, "antku") + "summary.json").read())
+    summary = json.loads(
+        store.open(settings.lake_bucket, annotations_prefix(user, "antku") + "summary.json").read()
+    )
     panel = next(m for m in summary["modules"] if m["module"] == PANEL)
     assert (panel["matched"], panel["loci"]) == (len(expected_v1), len(sites))
 
     report = store.open(settings.lake_bucket, report_key(user, "antku")).read().decode()
     assert "Antku test panel" in report and "CUSTOM_ANTKU" in report and run["run_id"] in report
-    assert store.client.head_object(Bucket=settings.lake_bucket, Key=report_key(user, "antku"))["ContentType"].startswith("text/html")
+    assert store.client.head_object(Bucket=settings.lake_bucket, Key=report_key(user, "antku"))[
+        "ContentType"
+    ].startswith("text/html")
 
     # Lineage: module versions, normalization settings and code version, in the Mongo run document.
     lineage = docs.runs.find_one({"_id": run["run_id"]})["assets"]["sample_annotations"]["lineage"]
@@ -188,18 +266,23 @@ def test_modules_analyze_and_reannotation(
     assert lineage["normalize_settings"]["filters"] is None and lineage["normalize_run_id"] == run["run_id"]
     assert lineage["code_version"] == SAMPLE_ANNOTATIONS
     partition = docs.partitions.find_one({"_id": f"{user}/antku"})
-    assert {"normalized_variants", "sample_annotations", "prs_scores", "sample_report"} <= set(partition["assets"])
+    assert {"normalized_variants", "sample_annotations", "prs_scores", "sample_report"} <= set(
+        partition["assets"]
+    )
     assert partition["assets"]["sample_report"]["with_prs"] is True
 
     # The API serves the annotation rows (filtered by module, in a stable order), the report and the lineage.
-    page = api.get(f"/partitions/{user}/antku/tables/annotations", params={"module": PANEL, "limit": 1000},
-                   headers=auth).json()
+    page = api.get(
+        f"/partitions/{user}/antku/tables/annotations", params={"module": PANEL, "limit": 1000}, headers=auth
+    ).json()
     assert page["total"] == len(expected_v1)
     assert {(r["chrom"], r["start"], tuple(r["genotype"]), r["weight"]) for r in page["rows"]} == expected_v1
     order = [(r["category"], r["gene"], r["chrom"], r["start"]) for r in page["rows"]]
     assert order == sorted(order)
     gene = page["rows"][0]["gene"]
-    by_gene = api.get(f"/partitions/{user}/antku/tables/annotations", params={"gene": gene, "limit": 1000}, headers=auth)
+    by_gene = api.get(
+        f"/partitions/{user}/antku/tables/annotations", params={"gene": gene, "limit": 1000}, headers=auth
+    )
     assert {r["gene"] for r in by_gene.json()["rows"]} == {gene}
     assert by_gene.json()["total"] == sum(1 for r in page["rows"] if r["gene"] == gene)
     served = api.get(f"/partitions/{user}/antku/report", headers=auth)
@@ -208,8 +291,14 @@ def test_modules_analyze_and_reannotation(
     assert served.headers["etag"].strip('"') == s3_etag.strip('"')
     # Revalidation: answered by the S3 server for a fresh key (no cache entry), then by the API's cache.
     for headers in ({"Authorization": f"Bearer {make_token(user)}"}, auth):
-        unchanged = api.get(f"/partitions/{user}/antku/report", headers={**headers, "If-None-Match": served.headers["etag"]})
-        assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == served.headers["etag"]
+        unchanged = api.get(
+            f"/partitions/{user}/antku/report", headers={**headers, "If-None-Match": served.headers["etag"]}
+        )
+        assert (
+            unchanged.status_code == 304
+            and unchanged.content == b""
+            and unchanged.headers["etag"] == served.headers["etag"]
+        )
     catalog = {m["name"]: m for m in api.get("/modules", headers=auth).json()}
     assert catalog[PANEL]["version"] == "1.0.0" and catalog[PANEL]["key"] == "position"
     assert {name: m["version"] for name, m in catalog.items() if name in shipped} == shipped
@@ -220,34 +309,64 @@ def test_modules_analyze_and_reannotation(
 
     # 4. A new version of the panel re-annotates the partition (automation sensor), report included.
     expected_v2 = write_panel_spec(tmp_path / "v2", sites, "1.1.0", seed=2)
-    doc = wait_for("the new module version", finished(docs, register_module_manifest(store, settings, admin, tmp_path / "v2")),
-                   timeout=180)
+    doc = wait_for(
+        "the new module version",
+        finished(docs, register_module_manifest(store, settings, admin, tmp_path / "v2")),
+        timeout=180,
+    )
     assert doc["status"] == "success", doc.get("errors") or doc.get("reasons")
 
     def reannotated() -> dict[str, Any] | None:
         part = docs.partitions.find_one({"_id": f"{user}/antku"}) or {}
         assets = part.get("assets", {})
         fresh = assets.get("sample_annotations", {}).get("modules", {}).get(PANEL) == "1.1.0"
-        return part if fresh and assets["sample_report"]["run_id"] == assets["sample_annotations"]["run_id"] else None
+        return (
+            part
+            if fresh and assets["sample_report"]["run_id"] == assets["sample_annotations"]["run_id"]
+            else None
+        )
 
     part = wait_for("re-annotation with the new module version", reannotated, timeout=240, interval=2)
     auto_run = docs.runs.find_one({"_id": part["assets"]["sample_annotations"]["run_id"]})
-    assert auto_run["lane"] == "automation" and auto_run["status"] == "SUCCESS" and auto_run["batch_id"] is None
+    assert (
+        auto_run["lane"] == "automation" and auto_run["status"] == "SUCCESS" and auto_run["batch_id"] is None
+    )
     assert annotation_rows(store, settings, user, "antku", PANEL) == expected_v2
 
     # 5. The annotate and report lanes on their own: one module, then the report again.
     bogus = f"ann-{uuid.uuid4().hex[:8]}"
-    put_manifest(store, settings, user, bogus, {"batch_id": bogus, "uploader": user, "intent": "annotate",
-                                                "sample": "antku", "genome_build": "GRCh38",
-                                                "options": {"modules": ["no_such_module"]}})
+    put_manifest(
+        store,
+        settings,
+        user,
+        bogus,
+        {
+            "batch_id": bogus,
+            "uploader": user,
+            "intent": "annotate",
+            "sample": "antku",
+            "genome_build": "GRCh38",
+            "options": {"modules": ["no_such_module"]},
+        },
+    )
     doc = wait_for("an unknown module to be rejected", finished(docs, bogus))
     assert doc["status"] == "rejected" and "no_such_module" in doc["reasons"][0]
     for intent, options in (("annotate", {"modules": [PANEL], "engine": "duckdb"}), ("report", None)):
         batch = f"{intent}-{uuid.uuid4().hex[:8]}"
-        body = {"batch_id": batch, "uploader": user, "intent": intent, "sample": "antku", "genome_build": "GRCh38"}
+        body = {
+            "batch_id": batch,
+            "uploader": user,
+            "intent": intent,
+            "sample": "antku",
+            "genome_build": "GRCh38",
+        }
         put_manifest(store, settings, user, batch, {**body, **({"options": options} if options else {})})
         doc = wait_for(f"the {intent} batch", finished(docs, batch), timeout=180)
         assert doc["status"] == "success", doc.get("errors") or doc.get("reasons")
     assert annotation_rows(store, settings, user, "antku", PANEL) == expected_v2
-    assert {row[0] for row in lake_parquet(store, settings, annotations_prefix(user, "antku") + "annotations.parquet")
-            .select("module").iter_rows()} == {PANEL}
+    assert {
+        row[0]
+        for row in lake_parquet(store, settings, annotations_prefix(user, "antku") + "annotations.parquet")
+        .select("module")
+        .iter_rows()
+    } == {PANEL}

@@ -1,4 +1,5 @@
-"""The normalize lane end to end: boto3 upload -> sensor -> Dagster run -> parquet in the lake -> docs -> API."""
+"""The normalize lane end to end: boto3 upload -> sensor -> Dagster run -> parquet in the lake -> docs
+-> API."""
 
 from __future__ import annotations
 
@@ -9,12 +10,19 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
-
 from genolake_core.docstore import DocStore
 from genolake_core.layout import normalized_key
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
-from tests.integration.helpers import DagsterRuns, wait_for, bcftools_records, normalize_manifest, put_manifest, upload_vcf
+
+from tests.integration.helpers import (
+    DagsterRuns,
+    bcftools_records,
+    normalize_manifest,
+    put_manifest,
+    upload_vcf,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -25,14 +33,22 @@ def _final(docs: DocStore, batch_id: str) -> dict | None:
 
 
 def test_vcf_becomes_normalized_parquet(
-    settings: Settings, store: ObjectStore, docs: DocStore, api: httpx.Client, dagster_runs: DagsterRuns,
-    user: str, auth: dict[str, str], antku_vcf: Path,
+    settings: Settings,
+    store: ObjectStore,
+    docs: DocStore,
+    api: httpx.Client,
+    dagster_runs: DagsterRuns,
+    user: str,
+    auth: dict[str, str],
+    antku_vcf: Path,
 ) -> None:
     ready = api.get("/ready")
     assert ready.status_code == 200 and set(ready.json()["checks"].values()) == {"ok"}, ready.text
     vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
     batch_id = f"b-{uuid.uuid4().hex}"
-    manifest_key = put_manifest(store, settings, user, "antku", normalize_manifest(batch_id, user, vcf_key, digest, sample="antku"))
+    manifest_key = put_manifest(
+        store, settings, user, "antku", normalize_manifest(batch_id, user, vcf_key, digest, sample="antku")
+    )
 
     doc = wait_for(f"batch {batch_id} to finish", lambda: _final(docs, batch_id), timeout=180)
     assert doc["status"] == "success", doc
@@ -61,10 +77,15 @@ def test_vcf_becomes_normalized_parquet(
     # The manifest left the landing zone for the archive only after its run existed.
     # The document names the archive key first, then the manifest is copied there and deleted (each step
     # repeatable after a crash), so the move is awaited, not assumed done when the key appears.
-    archived = wait_for("the manifest to be archived", lambda: (docs.get_manifest(batch_id) or {}).get("archive_key"))
+    archived = wait_for(
+        "the manifest to be archived", lambda: (docs.get_manifest(batch_id) or {}).get("archive_key")
+    )
     assert archived.startswith(f"archive/accepted/{user}/")
-    wait_for("the manifest to leave the landing zone", lambda: store.head(settings.landing_bucket, manifest_key) is None,
-             timeout=30)
+    wait_for(
+        "the manifest to leave the landing zone",
+        lambda: store.head(settings.landing_bucket, manifest_key) is None,
+        timeout=30,
+    )
     assert store.head(settings.landing_bucket, archived) is not None
 
     # The API lists the partition with its asset and the run that made it.
@@ -78,7 +99,12 @@ def test_vcf_becomes_normalized_parquet(
 
 
 def test_same_manifest_twice_launches_one_run(
-    settings: Settings, store: ObjectStore, docs: DocStore, dagster_runs: DagsterRuns, user: str, antku_vcf: Path
+    settings: Settings,
+    store: ObjectStore,
+    docs: DocStore,
+    dagster_runs: DagsterRuns,
+    user: str,
+    antku_vcf: Path,
 ) -> None:
     vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
     batch_id = f"dup-{uuid.uuid4().hex}"

@@ -13,13 +13,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 import typer
-from polars.testing import assert_frame_equal
-from tests.unit.annotation.test_modules_support import normalized
-from typer.testing import CliRunner
-
 from genolake_cli.commands.analyze import analyze
 from genolake_cli.commands.annotate import annotate
 from genolake_cli.commands.report import report
+from polars.testing import assert_frame_equal
+from typer.testing import CliRunner
+
+from tests.unit.annotation.test_modules_support import normalized
 
 app = typer.Typer()
 app.command("annotate")(annotate)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from genolake_annotation.modules import annotate, build_longevity_module, compile_module
+from genolake_annotation.modules.match_common import SORT_KEYS
 from polars.testing import assert_frame_equal
+
 from tests.unit.annotation.test_modules_support import (
     bcftools_records,
     derived_longevity_db,
@@ -16,9 +19,6 @@ from tests.unit.annotation.test_modules_support import (
     vcf_samples,
     write_spec,
 )
-
-from genolake_annotation.modules import annotate, build_longevity_module, compile_module
-from genolake_annotation.modules.match_common import SORT_KEYS
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from genolake_annotation.modules import LongevityMapError, annotate, build_longevity_module, read_summary
+from genolake_annotation.modules.manifest import sha256_of
+
 from tests.unit.annotation.test_modules_support import (
     actual_annotations,
     bcftools_records,
@@ -17,9 +20,6 @@ from tests.unit.annotation.test_modules_support import (
     expected_reasons,
     normalized,
 )
-
-from genolake_annotation.modules import LongevityMapError, annotate, build_longevity_module, read_summary
-from genolake_annotation.modules.manifest import sha256_of
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from genolake_annotation.modules import annotate, compile_module, read_summary
+from genolake_annotation.modules.match_common import ANNOTATION_SCHEMA, REASONS
+from genolake_annotation.normalize import NormalizeSettings, normalize_single, read_normalize_metadata
+
 from tests.unit.annotation.test_modules_support import (
     Record,
     actual_annotations,
@@ -24,10 +28,6 @@ from tests.unit.annotation.test_modules_support import (
     spec_rows,
     write_spec,
 )
-
-from genolake_annotation.modules import annotate, compile_module, read_summary
-from genolake_annotation.modules.match_common import ANNOTATION_SCHEMA, REASONS
-from genolake_annotation.normalize import NormalizeSettings, normalize_single, read_normalize_metadata
 
 ENGINES = ("polars", "duckdb")
 CHR22_SAMPLE = "HG00097"

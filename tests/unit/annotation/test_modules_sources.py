@@ -12,16 +12,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from typing import ClassVar
 
 import polars as pl
 import pytest
-from tests.unit.annotation.test_modules_support import (
-    actual_annotations,
-    bcftools_records,
-    expected_annotations,
-    normalized,
-)
-
 from genolake_annotation.modules import (
     HuggingFaceSource,
     LocalSource,
@@ -36,6 +30,13 @@ from genolake_annotation.modules import (
     source_from_uri,
 )
 from genolake_annotation.modules.sources import parse_hf_uri
+
+from tests.unit.annotation.test_modules_support import (
+    actual_annotations,
+    bcftools_records,
+    expected_annotations,
+    normalized,
+)
 
 
 def _copy_tree(src: Path, dst: Path) -> Path:
@@ -210,7 +211,7 @@ def test_hf_offline_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 class _FakeHub(BaseHTTPRequestHandler):
     """Just enough of the Hub API for repo_info + snapshot_download of a dataset."""
 
-    files: dict[str, bytes] = {}
+    files: ClassVar[dict[str, bytes]] = {}
     commit = "c0ffee" + "0" * 34
 
     def log_message(self, *args: object) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from genolake_annotation.modules import (
     ModuleIntegrityError,
     ModuleSpecError,
@@ -181,7 +180,7 @@ def test_yaml_syntax_error_and_missing_files(shared_data: Path, tmp_path: Path) 
     (spec / "module_spec.yaml").write_text('schema_version: "1.0"\nmodule:\n  name: [unclosed\n')
     (spec / "variants.csv").unlink()
     problems = validate_spec(spec)
-    assert [(p.file, p.line) for p in problems][0][0] == "module_spec.yaml"
+    assert problems[0].file == "module_spec.yaml"
     assert problems[0].line is not None and "invalid YAML" in problems[0].message
     assert any(p.file == "variants.csv" and "not found" in p.message for p in problems)
     assert validate_spec(tmp_path / "nowhere")[0].message == "not a directory"

@@ -19,9 +19,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 import yaml
-from tests.unit.annotation.normalize_testlib import expected_chrom, expected_genotype, need, run
-
 from genolake_annotation.normalize import normalize_single
+
+from tests.unit.annotation.normalize_testlib import expected_chrom, expected_genotype, need, run
 
 PLAIN = re.compile(r"^[ACGTN]+$")
 VARIANT_COLUMNS = (

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import polars as pl
-from tests.unit.annotation.normalize_testlib import bcftools_count
+from genolake_cli.main import app
 from typer.testing import CliRunner
 
-from genolake_cli.main import app
+from tests.unit.annotation.normalize_testlib import bcftools_count
 
 
 def test_cli_normalize_with_filters(antku_vcf: Path, tmp_path: Path) -> None:
@@ -26,10 +26,16 @@ def test_cli_normalize_with_filters(antku_vcf: Path, tmp_path: Path) -> None:
 def test_cli_errors_exit_nonzero_and_write_nothing(antku_vcf: Path, tmp_path: Path) -> None:
     out = tmp_path / "o.parquet"
     runner = CliRunner()
-    mismatch = runner.invoke(app, ["normalize", "--vcf", str(antku_vcf), "--out", str(out), "--expected-build", "GRCh37"])
+    mismatch = runner.invoke(
+        app, ["normalize", "--vcf", str(antku_vcf), "--out", str(out), "--expected-build", "GRCh37"]
+    )
     assert mismatch.exit_code == 1 and "GRCh38" in mismatch.stderr
-    unknown = runner.invoke(app, ["normalize", "--vcf", str(antku_vcf), "--out", str(out), "--sample", "nobody"])
+    unknown = runner.invoke(
+        app, ["normalize", "--vcf", str(antku_vcf), "--out", str(out), "--sample", "nobody"]
+    )
     assert unknown.exit_code == 1 and "nobody" in unknown.stderr and "default" in unknown.stderr
-    bad = runner.invoke(app, ["normalize", "--vcf", str(antku_vcf), "--out", str(out), "--expected-build", "hg19"])
+    bad = runner.invoke(
+        app, ["normalize", "--vcf", str(antku_vcf), "--out", str(out), "--expected-build", "hg19"]
+    )
     assert bad.exit_code == 2
     assert list(tmp_path.iterdir()) == []

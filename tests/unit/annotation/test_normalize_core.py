@@ -8,8 +8,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.unit.annotation.normalize_testlib import bcftools_count, bcftools_rows, parquet_rows
-
 from genolake_annotation.normalize import (
     OUTPUT_COLUMNS,
     BuildMismatchError,
@@ -20,6 +18,8 @@ from genolake_annotation.normalize import (
     read_normalize_metadata,
     read_vcf_header,
 )
+
+from tests.unit.annotation.normalize_testlib import bcftools_count, bcftools_rows, parquet_rows
 
 SCHEMA = {
     "chrom": pl.String,
@@ -103,7 +103,9 @@ def test_min_qual_and_filter_counted_once(antku_vcf: Path, tmp_path: Path) -> No
     assert result.records_in == result.records_out + sum(result.filtered.values())
     assert result.filtered["filter"] == result.records_in - bcftools_count(antku_vcf, "-f", "PASS")
     after_filter = bcftools_count(antku_vcf, "-f", "PASS")
-    assert result.filtered["min_qual"] == after_filter - bcftools_count(antku_vcf, "-f", "PASS", "-i", "QUAL>=20")
+    assert result.filtered["min_qual"] == after_filter - bcftools_count(
+        antku_vcf, "-f", "PASS", "-i", "QUAL>=20"
+    )
 
 
 def test_metadata_records_settings_and_counts(antku_vcf: Path, tmp_path: Path) -> None:
@@ -153,20 +155,26 @@ def test_chr22_build_from_positions(chr22_vcf: Path, tmp_path: Path) -> None:
     result = normalize_single(chr22_vcf, out, sample="HG00096")
     assert pl.read_parquet(out)["start"].max() > 50_818_468  # type: ignore[operator]
     assert (result.build, result.build_source) == ("GRCh37", "positions")
-    ok = normalize_single(chr22_vcf, out, sample="HG00096", settings=NormalizeSettings(expected_build="GRCh37"))
+    ok = normalize_single(
+        chr22_vcf, out, sample="HG00096", settings=NormalizeSettings(expected_build="GRCh37")
+    )
     assert ok.build == "GRCh37"
 
 
 def test_build_mismatch_from_positions_leaves_nothing(chr22_vcf: Path, tmp_path: Path) -> None:
     out = tmp_path / "o.parquet"
     with pytest.raises(BuildMismatchError, match="GRCh38.*GRCh37"):
-        normalize_single(chr22_vcf, out, sample="HG00096", settings=NormalizeSettings(expected_build="GRCh38"))
+        normalize_single(
+            chr22_vcf, out, sample="HG00096", settings=NormalizeSettings(expected_build="GRCh38")
+        )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_build_mismatch_from_header(antku_vcf: Path, tmp_path: Path) -> None:
     with pytest.raises(BuildMismatchError) as info:
-        normalize_single(antku_vcf, tmp_path / "o.parquet", settings=NormalizeSettings(expected_build="GRCh37"))
+        normalize_single(
+            antku_vcf, tmp_path / "o.parquet", settings=NormalizeSettings(expected_build="GRCh37")
+        )
     assert "GRCh37" in str(info.value) and "GRCh38" in str(info.value)
     assert (info.value.expected, info.value.detected) == ("GRCh37", "GRCh38")
     assert list(tmp_path.iterdir()) == []

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.unit.annotation.normalize_testlib import bcftools_rows, expected_chrom, parquet_rows
-
 from genolake_annotation.normalize import (
     NormalizeSettings,
     VcfFormatError,
@@ -17,6 +15,8 @@ from genolake_annotation.normalize import (
     normalize_vcf,
     read_vcf_header,
 )
+
+from tests.unit.annotation.normalize_testlib import bcftools_rows, expected_chrom, parquet_rows
 
 HEADER = [
     "##fileformat=VCFv4.2",
@@ -75,9 +75,7 @@ def edge_vcf(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("sample", ["S1", "S2"])
 def test_edge_cases_match_bcftools(edge_vcf: Path, tmp_path: Path, sample: str) -> None:
     out = tmp_path / f"{sample}.parquet"
-    result = normalize_single(
-        edge_vcf, out, sample=sample, settings=NormalizeSettings(drop_ref_blocks=False)
-    )
+    result = normalize_single(edge_vcf, out, sample=sample, settings=NormalizeSettings(drop_ref_blocks=False))
     expected = bcftools_rows(edge_vcf, sample)
     # bcftools prints '.' as the GT of a record whose FORMAT has no GT; the library writes null there
     no_gt = {int(r.split("\t")[1]) for r in RECORDS if not r.split("\t")[8].startswith("GT")}
@@ -151,7 +149,10 @@ def test_deepvariant_style_ref_block(tmp_path: Path) -> None:
     """DeepVariant gVCFs use <*> for reference blocks."""
     vcf = write_vcf(
         tmp_path / "dv.vcf",
-        ["chr1\t10\t.\tA\t<*>\t0\t.\tEND=20\tGT:DP\t0/0:30\t0/0:31", "chr1\t21\t.\tA\tG,<*>\t5\tPASS\t.\tGT\t0/1\t1/1"],
+        [
+            "chr1\t10\t.\tA\t<*>\t0\t.\tEND=20\tGT:DP\t0/0:30\t0/0:31",
+            "chr1\t21\t.\tA\tG,<*>\t5\tPASS\t.\tGT\t0/1\t1/1",
+        ],
     )
     result = normalize_single(vcf, tmp_path / "o.parquet", sample="S1")
     assert result.filtered == {"ref_block": 1} and result.records_out == 1
@@ -191,7 +192,7 @@ BAD_RECORDS = [
     ("chr1\t100\t.\tA\tG\t50\tPASS", "columns"),  # truncated mid-record
     ("chr1 100 . A G 50 PASS . GT 0/1 0/0", "columns"),  # spaces instead of tabs
     ("#chr1\t100\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\t0/0", "columns"),  # a '#' line among the records
-    ("##INFO=<ID=X,Number=1,Type=Integer,Description=\"late\">", "columns"),  # a meta line after #CHROM
+    ('##INFO=<ID=X,Number=1,Type=Integer,Description="late">', "columns"),  # a meta line after #CHROM
 ]
 
 
@@ -222,7 +223,7 @@ def test_truncated_gzip(tmp_path: Path) -> None:
     data = gzip.compress(("\n".join([*HEADER, *RECORDS * 2000]) + "\n").encode())
     vcf = tmp_path / "cut.vcf.gz"
     vcf.write_bytes(data[: len(data) // 2])
-    with pytest.raises(VcfFormatError, match=re.compile("truncated|decompress|line", re.I)):
+    with pytest.raises(VcfFormatError, match=re.compile("truncated|decompress|line", re.IGNORECASE)):
         normalize_single(vcf, tmp_path / "o.parquet", sample="S1")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.vcf.gz"]
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.unit.annotation.normalize_testlib import bcftools_rows, parquet_rows
-
 from genolake_annotation.normalize import VcfFormatError, normalize_single
 from genolake_annotation.normalize.genotype import SIMPLE_CALLS
+
+from tests.unit.annotation.normalize_testlib import bcftools_rows, parquet_rows
 
 HEADER = [
     "##fileformat=VCFv4.2",

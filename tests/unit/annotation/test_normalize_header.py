@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.unit.annotation.normalize_testlib import need, run
-
 from genolake_annotation.normalize import VcfFormatError, read_vcf_header
+
+from tests.unit.annotation.normalize_testlib import need, run
 
 
 class NonSeekable(io.RawIOBase):
@@ -47,10 +47,10 @@ def test_antku_header_matches_bcftools(antku_vcf: Path) -> None:
     header = read_vcf_header(antku_vcf)
     assert header.samples == lines[-1].split("\t")[9:]
     assert header.file_format == lines[0].split("=", 1)[1]
-    contigs = dict(re.findall(r"^##contig=<ID=([^,>]+),length=(\d+)", "\n".join(lines), re.M))
+    contigs = dict(re.findall(r"^##contig=<ID=([^,>]+),length=(\d+)", "\n".join(lines), re.MULTILINE))
     assert header.contigs == {name: int(length) for name, length in contigs.items()}
-    assert set(header.info_ids) == set(re.findall(r"^##INFO=<ID=([^,]+)", "\n".join(lines), re.M))
-    assert set(header.format_ids) == set(re.findall(r"^##FORMAT=<ID=([^,]+)", "\n".join(lines), re.M))
+    assert set(header.info_ids) == set(re.findall(r"^##INFO=<ID=([^,]+)", "\n".join(lines), re.MULTILINE))
+    assert set(header.format_ids) == set(re.findall(r"^##FORMAT=<ID=([^,]+)", "\n".join(lines), re.MULTILINE))
     assert header.compression == "none"
     raw_lines = antku_vcf.read_text().splitlines()
     assert raw_lines[header.header_lines - 1].startswith("#CHROM")
@@ -92,7 +92,9 @@ def test_chr22_header_has_no_build_evidence(chr22_vcf: Path) -> None:
 )
 def test_build_detection_rules(tmp_path: Path, lines: list[str], build: str | None) -> None:
     vcf = tmp_path / "b.vcf"
-    vcf.write_text("\n".join(["##fileformat=VCFv4.2", *lines, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]) + "\n")
+    vcf.write_text(
+        "\n".join(["##fileformat=VCFv4.2", *lines, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]) + "\n"
+    )
     assert read_vcf_header(vcf).detected_build == build
 
 

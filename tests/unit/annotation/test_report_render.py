@@ -9,6 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from genolake_annotation.modules import annotate, build_longevity_module, compile_module
+from genolake_annotation.report import AnnotationFrames, load_annotation_frames, render_report, write_report
+
 from tests.unit.annotation.test_modules_support import (
     bcftools_records,
     derived_longevity_db,
@@ -16,9 +19,6 @@ from tests.unit.annotation.test_modules_support import (
     normalized,
     write_spec,
 )
-
-from genolake_annotation.modules import annotate, build_longevity_module, compile_module
-from genolake_annotation.report import AnnotationFrames, load_annotation_frames, render_report, write_report
 
 EVIL = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"
 

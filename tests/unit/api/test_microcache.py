@@ -6,19 +6,20 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
+from genolake_api.microcache import MicroCache
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-
-from genolake_api.microcache import MicroCache
 
 
 def _app(counter: dict[str, int]) -> Starlette:
     async def status(request: Request) -> Response:
         counter["calls"] += 1
         code = 404 if request.path_params["batch"] == "missing" else 200
-        return PlainTextResponse(f"{request.headers.get('authorization')}:{counter['calls']}", status_code=code)
+        return PlainTextResponse(
+            f"{request.headers.get('authorization')}:{counter['calls']}", status_code=code
+        )
 
     async def delete(request: Request) -> Response:
         return PlainTextResponse("deleted")
@@ -27,11 +28,13 @@ def _app(counter: dict[str, int]) -> Starlette:
         counter["calls"] += 1
         return PlainTextResponse(str(counter["calls"]))
 
-    return Starlette(routes=[
-        Route("/manifests/{batch}", status),
-        Route("/partitions/{u}/{s}", delete, methods=["DELETE"]),
-        Route("/partitions", other),
-    ])
+    return Starlette(
+        routes=[
+            Route("/manifests/{batch}", status),
+            Route("/partitions/{u}/{s}", delete, methods=["DELETE"]),
+            Route("/partitions", other),
+        ]
+    )
 
 
 def _run(ttl: float, steps: Callable[[httpx.AsyncClient], object]) -> object:
@@ -57,7 +60,10 @@ def test_repeats_within_ttl_are_replayed_per_token_only() -> None:
 
 def test_errors_uncached_routes_and_zero_ttl_go_through() -> None:
     async def steps(client: httpx.AsyncClient) -> list[str]:
-        return [(await client.get(path)).text for path in ("/manifests/missing", "/manifests/missing", "/partitions", "/partitions")]
+        return [
+            (await client.get(path)).text
+            for path in ("/manifests/missing", "/manifests/missing", "/partitions", "/partitions")
+        ]
 
     assert _run(60, steps) == ["None:1", "None:2", "3", "4"]
 
@@ -107,7 +113,9 @@ def test_refresh_that_is_refused_drops_the_entry() -> None:
 
     async def main() -> list[tuple[int, str]]:
         cache = MicroCache(Starlette(routes=[Route("/manifests/{batch}", status)]), ttl_seconds=0.1)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=cache), base_url="http://api"
+        ) as client:
             answers = [await client.get("/manifests/b1")]
             state["gone"] = True
             await asyncio.sleep(0.12)
@@ -130,7 +138,9 @@ def test_concurrent_misses_make_one_backend_call() -> None:
 
     async def main() -> list[str]:
         cache = MicroCache(Starlette(routes=[Route("/runs/{run}", slow)]), ttl_seconds=60)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=cache), base_url="http://api"
+        ) as client:
             answers = await asyncio.gather(*(client.get("/runs/r1") for _ in range(10)))
         return [r.text for r in answers]
 
@@ -147,12 +157,16 @@ def test_fill_that_started_before_a_mutation_is_not_stored() -> None:
         return PlainTextResponse("deleted")
 
     async def main() -> dict[tuple[str, bytes, bytes], object]:
-        app = Starlette(routes=[
-            Route("/partitions/{u}/{s}/report", status),
-            Route("/partitions/{u}/{s}", delete, methods=["DELETE"]),
-        ])
+        app = Starlette(
+            routes=[
+                Route("/partitions/{u}/{s}/report", status),
+                Route("/partitions/{u}/{s}", delete, methods=["DELETE"]),
+            ]
+        )
         cache = MicroCache(app, ttl_seconds=60)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=cache), base_url="http://api"
+        ) as client:
             read = asyncio.create_task(client.get("/partitions/u/s/report"))
             await asyncio.sleep(0.01)
             assert (await client.delete("/partitions/u/s")).status_code == 200
@@ -177,7 +191,9 @@ def test_refresh_is_conditional_and_a_304_keeps_the_entry() -> None:
 
     async def main() -> list[tuple[int, str, str | None]]:
         cache = MicroCache(Starlette(routes=[Route("/partitions/{u}/{s}/report", report)]), ttl_seconds=0.1)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=cache), base_url="http://api"
+        ) as client:
             url = "/partitions/u/s/report"
             answers = [await client.get(url)]
             await asyncio.sleep(0.12)
@@ -192,7 +208,10 @@ def test_refresh_is_conditional_and_a_304_keeps_the_entry() -> None:
         return [(r.status_code, r.text, r.headers.get("etag")) for r in answers]
 
     assert asyncio.run(main()) == [
-        (200, "report v1", '"v1"'), (200, "report v1", '"v1"'), (304, "", '"v1"'),
-        (200, "report v1", '"v1"'), (200, "report v2", '"v2"'),
+        (200, "report v1", '"v1"'),
+        (200, "report v1", '"v1"'),
+        (304, "", '"v1"'),
+        (200, "report v1", '"v1"'),
+        (200, "report v2", '"v2"'),
     ]
     assert (state["full"], state["conditional"]) == (2, 1)

@@ -86,9 +86,9 @@ def test_s3_compute_log_manager(instance_config: dict[str, Any], instance_env: d
     # Credentials come from the environment only (none in the file).
     assert not {"aws_access_key_id", "aws_secret_access_key"} & set(section["config"])
     manager = klass.from_config_value(ConfigurableClassData(section["module"], section["class"], ""), value)
-    client = manager._s3_session  # noqa: SLF001 - the boto3 client it built from the environment
+    client = manager._s3_session
     assert client.meta.endpoint_url == instance_env["GENOLAKE_S3_ENDPOINT_URL"]
-    assert client._request_signer._credentials.access_key == instance_env["AWS_ACCESS_KEY_ID"]  # noqa: SLF001
+    assert client._request_signer._credentials.access_key == instance_env["AWS_ACCESS_KEY_ID"]
 
 
 def test_postgres_storage(instance_config: dict[str, Any], instance_env: dict[str, str]) -> None:

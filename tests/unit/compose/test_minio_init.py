@@ -55,7 +55,7 @@ def _free_port() -> int:
 
 def _live(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/minio/health/live", timeout=1) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(f"{url}/minio/health/live", timeout=1) as response:
             return bool(response.status == 200)
     except OSError:
         return False
@@ -67,8 +67,13 @@ def minio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[
     if server is None or mc is None:
         pytest.skip(f"minio (scripts/install-native.sh) or mc is not installed: {INSTALL_HINT}")
     tmp = tmp_path_factory.mktemp("minio")
-    env = {**os.environ, "MINIO_ROOT_USER": ROOT[0], "MINIO_ROOT_PASSWORD": ROOT[1], "MINIO_UPDATE": "off",
-           "MINIO_BROWSER": "off"}  # fmt: skip
+    env = {
+        **os.environ,
+        "MINIO_ROOT_USER": ROOT[0],
+        "MINIO_ROOT_PASSWORD": ROOT[1],
+        "MINIO_UPDATE": "off",
+        "MINIO_BROWSER": "off",
+    }
     for _attempt in range(5):
         port, console = _free_port(), _free_port()
         url = f"http://127.0.0.1:{port}"
@@ -83,7 +88,7 @@ def minio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[
                 f"127.0.0.1:{port}",
                 "--console-address",
                 f"127.0.0.1:{console}",
-            ],  # fmt: skip
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

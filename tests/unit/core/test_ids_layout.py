@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
 from genolake_core.ids import InvalidIdentifierError, partition_key, split_partition_key
-from genolake_core.layout import ArchiveOutcome, archive_key, manifest_owner, normalized_key, score_key, staging_key
+from genolake_core.layout import (
+    ArchiveOutcome,
+    archive_key,
+    manifest_owner,
+    normalized_key,
+    score_key,
+    staging_key,
+)
 
 
 @pytest.mark.parametrize("bad", ["", "..", "a/../b", "Alice", "a b", "-a", "a" * 64])
@@ -37,13 +43,18 @@ def test_manifest_owner() -> None:
 def test_archive_key_is_deterministic_per_object_version() -> None:
     when = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
     first = archive_key(ArchiveOutcome.REJECTED, "manifests/alice/run.json", '"abcdef0123456789ffff"', when)
-    assert first == archive_key(ArchiveOutcome.REJECTED, "manifests/alice/run.json", "abcdef0123456789ffff", when)
+    assert first == archive_key(
+        ArchiveOutcome.REJECTED, "manifests/alice/run.json", "abcdef0123456789ffff", when
+    )
     assert first == "archive/rejected/alice/2026-11-21/run.json.abcdef0123456789.json"
 
 
 def test_lake_keys() -> None:
     assert normalized_key("alice", "s1") == "users/alice/s1/normalized/variants.parquet"
-    assert staging_key("users/alice/s1/normalized/variants.parquet", "r1") == "users/alice/s1/normalized/.staging/r1/variants.parquet"
+    assert (
+        staging_key("users/alice/s1/normalized/variants.parquet", "r1")
+        == "users/alice/s1/normalized/.staging/r1/variants.parquet"
+    )
 
 
 def test_score_keys() -> None:

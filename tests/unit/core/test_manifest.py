@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from genolake_core.manifest import INTENT_MODELS, ManifestError, manifest_json_schema, parse_manifest
 
 
@@ -53,17 +52,29 @@ def test_valid_manifest_defaults_owner_to_uploader() -> None:
         (_manifest(genome_build="hg19"), "genome_build"),
         (_manifest(surprise=1), "surprise"),
         (_manifest(sample="a/b"), "sample"),
-        (_manifest(files=[{"key": "uploads/alice/a.vcf"}, {"key": "uploads/alice/b.vcf"}]), "exactly one file"),
+        (
+            _manifest(files=[{"key": "uploads/alice/a.vcf"}, {"key": "uploads/alice/b.vcf"}]),
+            "exactly one file",
+        ),
         (_manifest(intent="annotate", sample="s1"), "names no files"),
-        (_manifest(intent="annotate", sample="s1", files=None, options={"modules": ["Bad-Name"]}), "options.modules"),
+        (
+            _manifest(intent="annotate", sample="s1", files=None, options={"modules": ["Bad-Name"]}),
+            "options.modules",
+        ),
         (_manifest(intent="annotate", files=None), "sample"),
         (_manifest(intent="report", sample="s1"), "names no files"),
-        (_manifest(intent="analyze", files=[{"key": "uploads/alice/s.txt", "role": "scoring"}]), "exactly one 'vcf'"),
+        (
+            _manifest(intent="analyze", files=[{"key": "uploads/alice/s.txt", "role": "scoring"}]),
+            "exactly one 'vcf'",
+        ),
         (_manifest(intent="analyze", options={"annotate": {"engine": "spark"}}), "engine"),
         (_manifest(intent="register_module"), "one 'module_spec' and one 'variants'"),
         (_manifest(intent="prs", sample="s1", files=None), "at least one"),
         (_manifest(intent="prs", sample="s1"), "nothing else"),  # a 'vcf' file
-        (_manifest(intent="prs", sample="s1", files=None, options={"scores": ["PGS000001", "PGS000001"]}), "named twice"),
+        (
+            _manifest(intent="prs", sample="s1", files=None, options={"scores": ["PGS000001", "PGS000001"]}),
+            "named twice",
+        ),
         (_manifest(intent="prs", sample="s1", files=None, options={"scores": ["../PGS000001"]}), "score id"),
         (_manifest(intent="analyze", options={"prs": {"scores": ["a/b"]}}), "score id"),
         (
@@ -71,7 +82,10 @@ def test_valid_manifest_defaults_owner_to_uploader() -> None:
                 intent="register_module",
                 genome_build=None,
                 sample="s1",
-                files=[{"key": "uploads/alice/m.yaml", "role": "module_spec"}, {"key": "uploads/alice/v.csv", "role": "variants"}],
+                files=[
+                    {"key": "uploads/alice/m.yaml", "role": "module_spec"},
+                    {"key": "uploads/alice/v.csv", "role": "variants"},
+                ],
             ),
             "has no sample",
         ),
@@ -82,9 +96,13 @@ def test_invalid_manifest_reasons_name_the_problem(data: dict[str, Any] | bytes,
 
 
 def test_prs_manifest_with_installed_scores_only() -> None:
-    manifest = parse_manifest(json.dumps(
-        _manifest(intent="prs", sample="s1", files=None, options={"scores": ["PGS000001", "CUSTOM_ANTKU"]})
-    ).encode())
+    manifest = parse_manifest(
+        json.dumps(
+            _manifest(
+                intent="prs", sample="s1", files=None, options={"scores": ["PGS000001", "CUSTOM_ANTKU"]}
+            )
+        ).encode()
+    )
     assert manifest.files == [] and manifest.options.scores == ["PGS000001", "CUSTOM_ANTKU"]  # type: ignore[attr-defined]
 
 
@@ -95,8 +113,12 @@ def test_every_reason_is_reported_at_once() -> None:
 
 def test_schema_file_is_generated_from_the_models(repo_root: Path) -> None:
     on_disk = json.loads((repo_root / "manifests" / "schema.json").read_text())
-    assert on_disk == manifest_json_schema(), "run: uv run genolake manifest schema --out manifests/schema.json"
-    assert {ref["$ref"].rsplit("/", 1)[1] for ref in on_disk["oneOf"]} == {m.__name__ for m in INTENT_MODELS.values()}
+    assert on_disk == manifest_json_schema(), (
+        "run: uv run genolake manifest schema --out manifests/schema.json"
+    )
+    assert {ref["$ref"].rsplit("/", 1)[1] for ref in on_disk["oneOf"]} == {
+        m.__name__ for m in INTENT_MODELS.values()
+    }
 
 
 def test_one_valid_example_per_intent(repo_root: Path) -> None:

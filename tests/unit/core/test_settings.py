@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
-
 from genolake_core.settings import Settings, settings_env_names
+from pydantic import ValidationError
 
 SECRETS = {
     "GENOLAKE_S3_ACCESS_KEY": "k",

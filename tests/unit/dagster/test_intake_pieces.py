@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from genolake_core.docstore import ManifestStatus
 from genolake_core.manifest import ManifestError
 from genolake_dagster.intake.cursor import MAX_ENTRIES, IntakeCursor
@@ -65,7 +64,6 @@ def test_manifest_status_follows_the_latest_attempt() -> None:
 
 def test_code_location_loads() -> None:
     from dagster import Definitions
-
     from genolake_dagster.definitions import defs
 
     Definitions.validate_loadable(defs)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from genolake_core.manifest import INTENT_MODELS
 from genolake_core.settings import ALL_LANE_NAMES
-from genolake_dagster.definitions import defs
 from genolake_dagster import version
+from genolake_dagster.definitions import defs
 from genolake_dagster.lanes import ALL_LANES, claimed_intents
 
 
@@ -29,7 +29,9 @@ def test_every_lane_job_is_defined_and_runs_in_process() -> None:
 
 def test_module_updates_drive_reannotation_only() -> None:
     graph = defs.resolve_asset_graph()
-    annotations = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "sample_annotations"))
+    annotations = graph.get(
+        next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "sample_annotations")
+    )
     assert annotations.automation_condition is not None
     upstream = {key.to_user_string() for key in annotations.parent_keys}
     assert upstream == {"normalized_variants", "annotation_modules"}
@@ -39,7 +41,9 @@ def test_each_asset_has_its_own_code_version() -> None:
     """Lineage names the code that wrote an output: every asset has a version of its own (version.py)."""
     graph = defs.resolve_asset_graph()
     versions = {
-        key.to_user_string(): graph.get(key).code_version for key in graph.get_all_asset_keys() if graph.get(key).is_materializable
+        key.to_user_string(): graph.get(key).code_version
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
     }
     assert versions == {
         "normalized_variants": version.NORMALIZED_VARIANTS,

@@ -113,6 +113,7 @@ def plink2_score(tmp_path_factory: pytest.TempPathFactory) -> PlinkRunner:
             ],
             capture_output=True,
             text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"plink2 failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -163,15 +163,15 @@ def test_low_overlap_flag_or_error(shared_data: Path, chr22_parquets: dict[str, 
 
 def test_assign_percentile_never_invents_a_number() -> None:
     settings = PrsSettings()
-    common = dict(
-        pgs_id="X",
-        score_sum=1.0,
-        af_mean=0.0,
-        af_variance=1.0,
-        af_score_sum=1.0,
-        settings=settings,
-        reference=None,
-    )
+    common = {
+        "pgs_id": "X",
+        "score_sum": 1.0,
+        "af_mean": 0.0,
+        "af_variance": 1.0,
+        "af_score_sum": 1.0,
+        "settings": settings,
+        "reference": None,
+    }
     assert (
         assign_percentile(
             variants_total=0, variants_matched=0, variants_called=0, af_variants=0, **common

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from genolake_cli.main import app
+from typer.testing import CliRunner
 
 
 def test_install_needs_something_to_install() -> None:
@@ -21,6 +20,8 @@ def test_catalog_ids_need_a_build() -> None:
 
 
 def test_submit_scores_only_with_analyze(antku_vcf: Path) -> None:
-    result = CliRunner().invoke(app, ["submit", "--vcf", str(antku_vcf), "--user", "alice", "--build", "GRCh38",
-                                      "--scores", "PGS000001"])
+    result = CliRunner().invoke(
+        app,
+        ["submit", "--vcf", str(antku_vcf), "--user", "alice", "--build", "GRCh38", "--scores", "PGS000001"],
+    )
     assert result.exit_code == 2 and "--intent analyze" in result.output

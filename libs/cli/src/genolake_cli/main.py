@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from genolake_cli.commands import admin, analyze, annotate, bootstrap, manifest, modules, normalize, prs, report, scores, stack, submit
+from genolake_cli.commands import (
+    admin,
+    analyze,
+    annotate,
+    bootstrap,
+    manifest,
+    modules,
+    normalize,
+    prs,
+    report,
+    scores,
+    stack,
+    submit,
+)
 
 app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
 app.command("normalize")(normalize.normalize)

@@ -21,7 +21,6 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from genolake_core.settings import ENV_FILE_VARIABLE, Settings
@@ -29,7 +28,11 @@ from genolake_core.settings import ENV_FILE_VARIABLE, Settings
 if TYPE_CHECKING:
     from genolake_core.bootstrap import BootstrapReport
 
-PG_BIN_CANDIDATES = (Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin"), Path("/usr/lib/postgresql/17/bin"))
+PG_BIN_CANDIDATES = (
+    Path("/usr/lib/postgresql/15/bin"),
+    Path("/usr/lib/postgresql/16/bin"),
+    Path("/usr/lib/postgresql/17/bin"),
+)
 DEFAULT_BIN_DIR = Path.home() / ".cache" / "genolake" / "bin"
 FERRETDB_DATABASE = "ferretdb"  # FerretDB's PostgreSQL backend: 5-15x faster queries here than its SQLite one
 
@@ -94,7 +97,7 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 def _http_ok(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(url, timeout=2) as response:
             return bool(200 <= response.status < 300)
     except OSError:
         return False
@@ -114,13 +117,17 @@ def _pg_bin() -> Path:
     for candidate in PG_BIN_CANDIDATES:
         if (candidate / "pg_ctl").is_file():
             return candidate
-    raise StackError("PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/install-native.sh")
+    raise StackError(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql: run scripts/install-native.sh"
+    )
 
 
 class NativeStack:
     """Start, stop and inspect the native stack rooted at `root`."""
 
-    def __init__(self, root: Path, project_root: Path, ports: Ports | None = None, bin_dir: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, project_root: Path, ports: Ports | None = None, bin_dir: Path | None = None
+    ) -> None:
         self.root = root.resolve()
         self.project_root = project_root.resolve()
         self.ports = ports or Ports()
@@ -130,7 +137,10 @@ class NativeStack:
         self.pids = self.root / "pids"
         self.dagster_home = self.root / "dagster_home"
         if not (self.project_root / "services" / "dagster" / "dagster.native.yaml").is_file():
-            raise StackError(f"{self.project_root} is not a GenoLake checkout (services/dagster/dagster.native.yaml missing)")
+            raise StackError(
+                f"{self.project_root} is not a GenoLake checkout "
+                "(services/dagster/dagster.native.yaml missing)"
+            )
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -181,7 +191,10 @@ class NativeStack:
 
     def _write_dagster_files(self) -> Path:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.project_root / "services" / "dagster" / "dagster.native.yaml", self.dagster_home / "dagster.yaml")
+        shutil.copyfile(
+            self.project_root / "services" / "dagster" / "dagster.native.yaml",
+            self.dagster_home / "dagster.yaml",
+        )
         workspace = self.root / "workspace.yaml"
         workspace.write_text(
             "load_from:\n"
@@ -201,30 +214,58 @@ class NativeStack:
     def services(self) -> list[Service]:
         env = self.env()
         workspace = self.root / "workspace.yaml"
-        minio_env = {"MINIO_ROOT_USER": env["GENOLAKE_S3_ACCESS_KEY"], "MINIO_ROOT_PASSWORD": env["GENOLAKE_S3_SECRET_KEY"],
-                     "MINIO_BROWSER": "on", "MINIO_UPDATE": "off"}
+        minio_env = {
+            "MINIO_ROOT_USER": env["GENOLAKE_S3_ACCESS_KEY"],
+            "MINIO_ROOT_PASSWORD": env["GENOLAKE_S3_SECRET_KEY"],
+            "MINIO_BROWSER": "on",
+            "MINIO_UPDATE": "off",
+        }
         p = self.ports
         return [
             Service(
                 "minio",
-                [_find_binary("minio", self.bin_dir), "server", str(self.root / "minio"), "--quiet",
-                 "--address", f"127.0.0.1:{p.minio}", "--console-address", f"127.0.0.1:{p.minio_console}"],
+                [
+                    _find_binary("minio", self.bin_dir),
+                    "server",
+                    str(self.root / "minio"),
+                    "--quiet",
+                    "--address",
+                    f"127.0.0.1:{p.minio}",
+                    "--console-address",
+                    f"127.0.0.1:{p.minio_console}",
+                ],
                 ready=lambda: _http_ok(f"http://127.0.0.1:{p.minio}/minio/health/ready"),
                 extra_env=minio_env,
             ),
             Service(
                 "ferretdb",
-                [_find_binary("ferretdb", self.bin_dir), "--handler=postgresql",
-                 f"--postgresql-url=postgres://postgres@127.0.0.1:{p.postgres}/{FERRETDB_DATABASE}",
-                 f"--state-dir={self.root / 'ferretdb-state'}",
-                 f"--listen-addr=127.0.0.1:{p.mongo}", f"--debug-addr=127.0.0.1:{p.mongo_debug}", "--telemetry=disable",
-                 "--log-level=WARN"],
+                [
+                    _find_binary("ferretdb", self.bin_dir),
+                    "--handler=postgresql",
+                    f"--postgresql-url=postgres://postgres@127.0.0.1:{p.postgres}/{FERRETDB_DATABASE}",
+                    f"--state-dir={self.root / 'ferretdb-state'}",
+                    f"--listen-addr=127.0.0.1:{p.mongo}",
+                    f"--debug-addr=127.0.0.1:{p.mongo_debug}",
+                    "--telemetry=disable",
+                    "--log-level=WARN",
+                ],
                 ready=lambda: _port_open(p.mongo),
             ),
             Service(
                 "code-server",
-                [self._venv_bin("dagster"), "code-server", "start", "-h", "127.0.0.1", "-p", str(p.code_server),
-                 "-m", "genolake_dagster.definitions", "--location-name", "genolake"],
+                [
+                    self._venv_bin("dagster"),
+                    "code-server",
+                    "start",
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(p.code_server),
+                    "-m",
+                    "genolake_dagster.definitions",
+                    "--location-name",
+                    "genolake",
+                ],
                 ready=lambda: _port_open(p.code_server),
                 timeout=180,
             ),
@@ -235,14 +276,32 @@ class NativeStack:
             ),
             Service(
                 "webserver",
-                [self._venv_bin("dagster-webserver"), "-h", "127.0.0.1", "-p", str(p.webserver), "-w", str(workspace)],
+                [
+                    self._venv_bin("dagster-webserver"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(p.webserver),
+                    "-w",
+                    str(workspace),
+                ],
                 ready=lambda: _http_ok(f"http://127.0.0.1:{p.webserver}/server_info"),
                 timeout=180,
             ),
             Service(
                 "api",
-                [self._venv_bin("uvicorn"), "genolake_api.main:app", "--host", "127.0.0.1", "--port", str(p.api),
-                 "--workers", "2", "--log-level", "warning"],  # 2 workers: tail latency under polling (bench_api)
+                [
+                    self._venv_bin("uvicorn"),
+                    "genolake_api.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(p.api),
+                    "--workers",
+                    "2",
+                    "--log-level",
+                    "warning",
+                ],  # 2 workers: tail latency under polling (bench_api)
                 ready=lambda: _http_ok(f"http://127.0.0.1:{p.api}/health"),
             ),
         ]
@@ -263,7 +322,12 @@ class NativeStack:
         if os.geteuid() != 0:
             return inside
         self.root.mkdir(parents=True, exist_ok=True)
-        reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(self.root)], check=False).returncode == 0
+        reachable = (
+            subprocess.run(
+                ["runuser", "-u", "postgres", "--", "test", "-x", str(self.root)], check=False
+            ).returncode
+            == 0
+        )
         if reachable:
             return inside
         digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
@@ -281,13 +345,45 @@ class NativeStack:
             data.mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:
                 shutil.chown(data, "postgres", "postgres")
-            self._run(self._as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                         "-E", "UTF8", "--no-instructions"]), "postgres initdb")
+            self._run(
+                self._as_postgres(
+                    [
+                        str(pg_bin / "initdb"),
+                        "-D",
+                        str(data),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--no-instructions",
+                    ]
+                ),
+                "postgres initdb",
+            )
         if _port_open(self.ports.postgres):
             return
-        options = f"-p {self.ports.postgres} -k {socket_dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        self._run(self._as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log"),
-                                     "-o", options, "-w", "-t", "60", "start"]), "postgres")
+        options = (
+            f"-p {self.ports.postgres} -k {socket_dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        )
+        self._run(
+            self._as_postgres(
+                [
+                    str(pg_bin / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(base / "postgres.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            "postgres",
+        )
 
     def _admin_dsn(self) -> str:
         return f"host=127.0.0.1 port={self.ports.postgres} user=postgres dbname=postgres"
@@ -309,14 +405,19 @@ class NativeStack:
     def _postgres_down(self) -> None:
         data = self.pg_base() / "data"
         if (data / "postmaster.pid").is_file():
-            subprocess.run(self._as_postgres([str(_pg_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                           check=False, capture_output=True)
+            subprocess.run(
+                self._as_postgres([str(_pg_bin() / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                check=False,
+                capture_output=True,
+            )
 
     @staticmethod
     def _run(argv: list[str], name: str) -> None:
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise StackError(f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+            raise StackError(
+                f"{name} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+            )
 
     # --- process control -------------------------------------------------------------------
 
@@ -338,17 +439,29 @@ class NativeStack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.pids.mkdir(parents=True, exist_ok=True)
         log = (self.logs / f"{service.name}.log").open("ab")
-        process = subprocess.Popen(service.argv, stdout=log, stderr=subprocess.STDOUT, env={**env, **service.extra_env},
-                                   cwd=self.root, start_new_session=True)
+        process = subprocess.Popen(
+            service.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**env, **service.extra_env},
+            cwd=self.root,
+            start_new_session=True,
+        )
         (self.pids / f"{service.name}.pid").write_text(str(process.pid))
         deadline = time.monotonic() + service.timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise StackError(f"{service.name} exited with {process.returncode}; see {self.logs / (service.name + '.log')}")
+                raise StackError(
+                    f"{service.name} exited with {process.returncode}; "
+                    f"see {self.logs / (service.name + '.log')}"
+                )
             if service.ready():
                 return
             time.sleep(0.3)
-        raise StackError(f"{service.name} not ready after {service.timeout:.0f}s; see {self.logs / (service.name + '.log')}")
+        raise StackError(
+            f"{service.name} not ready after {service.timeout:.0f}s; "
+            f"see {self.logs / (service.name + '.log')}"
+        )
 
     def _stop(self, name: str, grace: float = 15.0) -> None:
         pid = self._pid(name)
@@ -411,5 +524,7 @@ class NativeStack:
         result = {"postgres": f"{state} ({self.pg_base()})"} if state == "up" else {"postgres": state}
         for service in self.services():
             pid = self._pid(service.name)
-            result[service.name] = "down" if pid is None else ("up" if service.ready() else f"starting (pid {pid})")
+            result[service.name] = (
+                "down" if pid is None else ("up" if service.ready() else f"starting (pid {pid})")
+            )
         return result

@@ -36,7 +36,9 @@ class ManifestStatus(StrEnum):
     HELD = "held"  # valid intent whose lane is not enabled; left in place
 
 
-ACCEPTED_STATUSES = frozenset({ManifestStatus.QUEUED, ManifestStatus.RUNNING, ManifestStatus.SUCCESS, ManifestStatus.FAILED})
+ACCEPTED_STATUSES = frozenset(
+    {ManifestStatus.QUEUED, ManifestStatus.RUNNING, ManifestStatus.SUCCESS, ManifestStatus.FAILED}
+)
 
 # Dagster run statuses in the order they can follow each other; a document never moves back.
 RUN_STATUS_RANK: dict[str, int] = {
@@ -99,12 +101,20 @@ class DocStore:
 
     def ensure_indexes(self) -> None:
         """Idempotent: creating an existing index with the same spec is a no-op."""
-        self.manifests.create_index([("status", ASCENDING), ("updated_at", DESCENDING)], name="status_updated")
-        self.manifests.create_index([("uploader", ASCENDING), ("received_at", DESCENDING)], name="uploader_received")
+        self.manifests.create_index(
+            [("status", ASCENDING), ("updated_at", DESCENDING)], name="status_updated"
+        )
+        self.manifests.create_index(
+            [("uploader", ASCENDING), ("received_at", DESCENDING)], name="uploader_received"
+        )
         self.runs.create_index([("batch_id", ASCENDING), ("created_at", ASCENDING)], name="batch_created")
-        self.runs.create_index([("partition", ASCENDING), ("created_at", DESCENDING)], name="partition_created")
+        self.runs.create_index(
+            [("partition", ASCENDING), ("created_at", DESCENDING)], name="partition_created"
+        )
         self.runs.create_index([("status", ASCENDING)], name="status")
-        self.partitions.create_index([("user", ASCENDING), ("sample", ASCENDING)], name="user_sample", unique=True)
+        self.partitions.create_index(
+            [("user", ASCENDING), ("sample", ASCENDING)], name="user_sample", unique=True
+        )
         self.api_keys.create_index([("user", ASCENDING)], name="user")
         self.audit.create_index([("partition", ASCENDING), ("at", DESCENDING)], name="partition_at")
         self.deletions.create_index([("status", ASCENDING)], name="status")
@@ -114,7 +124,9 @@ class DocStore:
     def get_manifest(self, doc_id: str) -> dict[str, Any] | None:
         return self.manifests.find_one({"_id": doc_id})
 
-    def upsert_manifest(self, doc_id: str, fields: dict[str, Any], add_to_sets: dict[str, Any] | None = None) -> None:
+    def upsert_manifest(
+        self, doc_id: str, fields: dict[str, Any], add_to_sets: dict[str, Any] | None = None
+    ) -> None:
         now = utcnow()
         update: dict[str, Any] = {
             "$set": {**fields, "updated_at": now},
@@ -139,7 +151,11 @@ class DocStore:
             self.runs.insert_one({"_id": run_id, **doc})
             return True
         except DuplicateKeyError:  # raced with another writer: retry the conditional update once
-            return bool(self.runs.update_one({"_id": run_id, "status_rank": {"$lte": rank}}, {"$set": doc}).matched_count)
+            return bool(
+                self.runs.update_one(
+                    {"_id": run_id, "status_rank": {"$lte": rank}}, {"$set": doc}
+                ).matched_count
+            )
 
     def runs_for_batch(self, batch_id: str) -> list[dict[str, Any]]:
         return list(self.runs.find({"batch_id": batch_id}).sort("created_at", ASCENDING))
@@ -158,7 +174,8 @@ class DocStore:
 
     def record_asset(self, key: str, asset: str, info: dict[str, Any]) -> None:
         self.partitions.update_one(
-            {"_id": key}, {"$set": {f"assets.{asset}": {**info, "materialized_at": utcnow()}, "updated_at": utcnow()}}
+            {"_id": key},
+            {"$set": {f"assets.{asset}": {**info, "materialized_at": utcnow()}, "updated_at": utcnow()}},
         )
 
     def list_partitions(self, user: str | None = None) -> list[dict[str, Any]]:

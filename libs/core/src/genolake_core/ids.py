@@ -11,7 +11,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-USER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{2,62}$")  # 3-63: also a MinIO access key (services/minio/init.sh)
+USER_PATTERN = re.compile(
+    r"^[a-z0-9][a-z0-9_-]{2,62}$"
+)  # 3-63: also a MinIO access key (services/minio/init.sh)
 SAMPLE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 BATCH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$")
 SCORE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # PGS000001, or a custom file's id

@@ -71,7 +71,8 @@ def prs_match_log_key(user: str, sample: str) -> str:
 
 
 def annotations_prefix(user: str, sample: str) -> str:
-    """Folder of one partition's annotation outputs (annotations/studies parquet, summary and lineage json)."""
+    """Folder of one partition's annotation outputs (annotations/studies parquet, summary and lineage
+    json)."""
     return f"{partition_prefix(user, sample)}annotations/"
 
 

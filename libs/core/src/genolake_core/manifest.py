@@ -58,7 +58,9 @@ class QualityFilters(BaseModel):
     filters: list[str] | None = Field(
         default=None, description="FILTER values to keep (e.g. ['PASS', '.']); null keeps all."
     )
-    min_dp: int | None = Field(default=None, ge=0, description="Minimum read depth (FORMAT DP, else INFO DP).")
+    min_dp: int | None = Field(
+        default=None, ge=0, description="Minimum read depth (FORMAT DP, else INFO DP)."
+    )
     min_qual: float | None = Field(default=None, ge=0, description="Minimum QUAL.")
 
 
@@ -68,7 +70,9 @@ class ManifestBase(BaseModel):
     manifest_version: Literal[1] = MANIFEST_VERSION
     batch_id: BatchId = Field(description="Globally unique, immutable id of this submission.")
     uploader: UserId = Field(description="Who uploaded; must own the manifest's landing-zone area.")
-    user: UserId | None = Field(default=None, description="Owner of the resulting partitions (default: uploader).")
+    user: UserId | None = Field(
+        default=None, description="Owner of the resulting partitions (default: uploader)."
+    )
     sample: SampleId | None = Field(
         default=None,
         description=(
@@ -145,7 +149,8 @@ class PrsManifest(ManifestBase):
     intent: Literal["prs"]
     sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")  # type: ignore[assignment]
     files: list[ManifestFile] = Field(  # type: ignore[assignment]
-        default_factory=list, description="Uploaded scoring files (role 'scoring'); may be empty with options.scores."
+        default_factory=list,
+        description="Uploaded scoring files (role 'scoring'); may be empty with options.scores.",
     )
     options: PrsOptions = Field(default_factory=PrsOptions)
 
@@ -222,7 +227,9 @@ class AnalyzeManifest(ManifestBase):
     def _roles(self) -> AnalyzeManifest:
         roles = [f.role for f in self.files]
         if roles.count("vcf") != 1 or set(roles) - {"vcf", "scoring"}:
-            raise ValueError("an analyze manifest names exactly one 'vcf' file and optionally 'scoring' files")
+            raise ValueError(
+                "an analyze manifest names exactly one 'vcf' file and optionally 'scoring' files"
+            )
         return self
 
 
@@ -237,11 +244,14 @@ class RegisterModuleManifest(ManifestBase):
     @model_validator(mode="after")
     def _spec_files(self) -> RegisterModuleManifest:
         roles = [f.role for f in self.files]
-        if sorted(set(roles)) != sorted(roles) or not {"module_spec", "variants"} <= set(roles) or (
-            set(roles) - {"module_spec", "variants", "studies"}
+        if (
+            sorted(set(roles)) != sorted(roles)
+            or not {"module_spec", "variants"} <= set(roles)
+            or (set(roles) - {"module_spec", "variants", "studies"})
         ):
             raise ValueError(
-                "a register_module manifest names one 'module_spec' and one 'variants' file, optionally one 'studies'"
+                "a register_module manifest names one 'module_spec' and one 'variants' file, "
+                "optionally one 'studies'"
             )
         if self.sample is not None:
             raise ValueError("a register_module manifest has no sample")
@@ -249,7 +259,12 @@ class RegisterModuleManifest(ManifestBase):
 
 
 Manifest = (
-    NormalizeManifest | PrsManifest | AnnotateManifest | ReportManifest | AnalyzeManifest | RegisterModuleManifest
+    NormalizeManifest
+    | PrsManifest
+    | AnnotateManifest
+    | ReportManifest
+    | AnalyzeManifest
+    | RegisterModuleManifest
 )
 INTENT_MODELS: dict[str, type[ManifestBase]] = {
     "normalize": NormalizeManifest,

@@ -42,7 +42,9 @@ def make_s3_client(settings: Settings, *, public: bool = False) -> S3Client:
 
     `public=True` signs for the endpoint users reach (presigned URLs), which may differ from ours.
     """
-    endpoint = (settings.s3_public_endpoint_url or settings.s3_endpoint_url) if public else settings.s3_endpoint_url
+    endpoint = (
+        (settings.s3_public_endpoint_url or settings.s3_endpoint_url) if public else settings.s3_endpoint_url
+    )
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -120,7 +122,9 @@ class ObjectStore:
         response = self.client.get_object(Bucket=bucket, Key=key)
         if response["ContentLength"] > max_bytes:
             response["Body"].close()
-            raise ValueError(f"s3://{bucket}/{key} is {response['ContentLength']} bytes; limit is {max_bytes}")
+            raise ValueError(
+                f"s3://{bucket}/{key} is {response['ContentLength']} bytes; limit is {max_bytes}"
+            )
         return response["Body"].read(), response["ETag"].strip('"')
 
     def open(self, bucket: str, key: str) -> IO[bytes]:
@@ -160,11 +164,17 @@ class ObjectStore:
         self.client.upload_file(str(path), bucket, key, ExtraArgs=extra)
         return digest
 
-    def put_bytes(self, data: bytes, bucket: str, key: str, content_type: str = "application/octet-stream") -> None:
+    def put_bytes(
+        self, data: bytes, bucket: str, key: str, content_type: str = "application/octet-stream"
+    ) -> None:
         digest = hashlib.sha256(data).hexdigest()
-        self.client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata={"sha256": digest})
+        self.client.put_object(
+            Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata={"sha256": digest}
+        )
 
-    def copy(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, metadata: dict[str, str]) -> None:
+    def copy(
+        self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, metadata: dict[str, str]
+    ) -> None:
         """Server-side copy (multipart for large objects) with replaced metadata."""
         self.client.copy(
             {"Bucket": src_bucket, "Key": src_key},

@@ -39,8 +39,13 @@ def installed_scores(docs: DocStore) -> list[InstalledScore]:
     """Every installed (score, build), sorted, from the Mongo index (no S3 round trip per score)."""
     return [
         InstalledScore(
-            score_id=doc["score_id"], genome_build=doc["genome_build"], key=doc["key"], sha256=doc["sha256"],
-            variants=int(doc.get("variants", 0)), source=doc.get("source", ""), trait=doc.get("trait"),
+            score_id=doc["score_id"],
+            genome_build=doc["genome_build"],
+            key=doc["key"],
+            sha256=doc["sha256"],
+            variants=int(doc.get("variants", 0)),
+            source=doc.get("source", ""),
+            trait=doc.get("trait"),
         )
         for doc in docs.list_scores()
     ]

@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     # Object storage (any S3 API; MinIO in the stacks we ship).
     s3_endpoint_url: str = "http://127.0.0.1:9000"
     s3_public_endpoint_url: str | None = Field(
-        default=None, description="S3 endpoint as users reach it, for presigned URLs (default: s3_endpoint_url)."
+        default=None,
+        description="S3 endpoint as users reach it, for presigned URLs (default: s3_endpoint_url).",
     )
     s3_region: str = "us-east-1"
     s3_access_key: SecretStr = Field(description="Access key of the pipelines' S3 account.")
@@ -61,7 +62,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     presign_seconds: int = 900
     api_cache_seconds: float = Field(
-        default=1.0, ge=0, description=(
+        default=1.0,
+        ge=0,
+        description=(
             "How long polled GETs (status, report) are replayed per token as they are; up to twice that "
             "while one background request refreshes them (10 times while that refresh is still running); "
             "0: off (see genolake_api/microcache.py)."

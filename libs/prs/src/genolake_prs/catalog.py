@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -105,7 +105,7 @@ class ScoreCache:
             return read_scoring_parquet(path, **options)
         except (OSError, FileNotFoundError):
             return None
-        except Exception as exc:  # object stores raise their own "not found" types
+        except Exception as exc:  # noqa: BLE001 -- issue #14: only "not there" should be a miss
             logger.debug("cache miss for %s: %s", path, exc)
             return None
 
@@ -158,7 +158,7 @@ class PgsCatalogClient:
         if self._own_client:
             self._client.close()
 
-    def __enter__(self) -> PgsCatalogClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -27,11 +27,14 @@ from genolake_core.ids import InvalidIdentifierError, check_score
 from genolake_core.layout import SCORE_BUILDS, SCORING_FILE_NAME, score_key
 from genolake_core.objectstore import ObjectStore, sha256_file
 from genolake_core.scores import InstalledScore, InstallResult
+
 from genolake_prs.errors import ScoringFileError
 from genolake_prs.scoring_file import read_scoring_file
 
+
 def _gzipped(path: Path, folder: Path) -> Path:
-    """`path` itself when it is gzip already, else a gzip copy (mtime 0: the same content gives the same bytes)."""
+    """`path` itself when it is gzip already, else a gzip copy (mtime 0: the same content gives the same
+    bytes)."""
     with path.open("rb") as handle:
         if handle.read(2) == b"\x1f\x8b":
             return path
@@ -41,7 +44,12 @@ def _gzipped(path: Path, folder: Path) -> Path:
 
 
 def install_scoring_file(
-    path: Path, store: ObjectStore, docs: DocStore, bucket: str, *, source: str | None = None,
+    path: Path,
+    store: ObjectStore,
+    docs: DocStore,
+    bucket: str,
+    *,
+    source: str | None = None,
     expect: tuple[str, str] | None = None,
 ) -> InstallResult:
     """Validate one scoring file and install it; raises `ScoringFileError` naming what is wrong.
@@ -53,7 +61,9 @@ def install_scoring_file(
     if build is None:
         raise ScoringFileError(path, "the header declares no genome build (#genome_build= or #HmPOS_build=)")
     if build not in SCORE_BUILDS:
-        raise ScoringFileError(path, f"positions are on {build}; installed scores must be on {' or '.join(SCORE_BUILDS)}")
+        raise ScoringFileError(
+            path, f"positions are on {build}; installed scores must be on {' or '.join(SCORE_BUILDS)}"
+        )
     try:
         score_id = check_score(scoring.score_id)
     except InvalidIdentifierError as exc:
@@ -65,15 +75,23 @@ def install_scoring_file(
         upload = _gzipped(path, Path(scratch))
         digest = sha256_file(upload)
         installed = InstalledScore(
-            score_id=score_id, genome_build=build, key=key, sha256=digest, variants=len(scoring),
-            source=source or path.name, trait=scoring.header.trait_reported,
+            score_id=score_id,
+            genome_build=build,
+            key=key,
+            sha256=digest,
+            variants=len(scoring),
+            source=source or path.name,
+            trait=scoring.header.trait_reported,
         )
         existing = store.head(bucket, key)
         previous = existing.metadata.get("sha256") if existing is not None else None
         if previous != digest:
             metadata = {
-                "score-id": score_id, "genome-build": build, "variants": str(installed.variants),
-                "source": _ascii(installed.source), "trait": _ascii(installed.trait or ""),
+                "score-id": score_id,
+                "genome-build": build,
+                "variants": str(installed.variants),
+                "source": _ascii(installed.source),
+                "trait": _ascii(installed.trait or ""),
             }
             store.put_file(upload, bucket, key, metadata=metadata, content_type="application/gzip")
     # The index follows the object, also when unchanged: an install interrupted between the two heals.

@@ -13,10 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from genolake_core.accounts import Principal, authenticate
 from starlette.concurrency import run_in_threadpool
 
 from genolake_api.state import StateDep
-from genolake_core.accounts import Principal, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer glk_...`")
 _CACHE_SECONDS = 30.0

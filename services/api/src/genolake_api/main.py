@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from genolake_core.settings import get_settings
 
 from genolake_api import problems
 from genolake_api.microcache import MicroCache
 from genolake_api.routes import catalog, health, manifests, partitions, reports, runs, uploads
 from genolake_api.state import AppState
-from genolake_core.settings import get_settings
 
 
 @asynccontextmanager

@@ -38,9 +38,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from genolake_core.logs import get_logger
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CACHED_ROUTES = (
     re.compile(r"^/manifests/[^/]+$"),
@@ -223,7 +222,9 @@ class MicroCache:
         copy["headers"] = headers if etag is None else [*headers, (b"if-none-match", etag)]
         return copy
 
-    async def _refresh(self, key: Key, scope: Scope, future: asyncio.Future[Entry | None], old: Entry) -> None:
+    async def _refresh(
+        self, key: Key, scope: Scope, future: asyncio.Future[Entry | None], old: Entry
+    ) -> None:
         generation, started = self.generation, time.monotonic()
         captured = Captured()
         delivered = asyncio.Event()
@@ -241,12 +242,14 @@ class MicroCache:
 
         try:
             await self.app(scope, receive, capture)
-            entry = Entry(started, old.headers, old.body) if captured.status == 304 else captured.entry(started)
+            entry = (
+                Entry(started, old.headers, old.body) if captured.status == 304 else captured.entry(started)
+            )
             if entry is None:
                 self._drop(key)  # deleted, revoked or failing now: stop replaying the old answer
             else:
                 self._store(key, entry, generation)
-        except Exception:  # noqa: BLE001 - a failed refresh must not kill the worker; the entry expires
+        except Exception:
             log.exception("microcache.refresh_failed", path=key[0])
             self._drop(key)
         finally:

@@ -11,12 +11,11 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
-
 from genolake_core.docstore import DocStore
 from genolake_core.objectstore import ObjectStore, S3Client, make_s3_client
 from genolake_core.settings import Settings
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 MONGO_TIMEOUT_MS = 5000
 # Connections per worker: beyond this, requests queue in the client instead of piling onto the

@@ -8,7 +8,12 @@ The sensor evaluates in the daemon every AUTOMATION_INTERVAL_SECONDS; its runs c
 
 from __future__ import annotations
 
-from dagster import AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus
+from dagster import (
+    AssetSelection,
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+)
 
 from genolake_dagster.tags import AUTOMATION_LANE, LANE_TAG
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dagster import ConfigurableResource
-
 from genolake_core.docstore import DocStore
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings, get_settings

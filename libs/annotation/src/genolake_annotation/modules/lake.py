@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genolake_annotation.modules.manifest import MANIFEST_FILE, CompiledModule
-from genolake_annotation.modules.sources import ModuleSourceError, S3Source
 from genolake_core.docstore import DocStore, utcnow
 from genolake_core.layout import MODULES_PREFIX, module_prefix
 from genolake_core.objectstore import ObjectStore
+
+from genolake_annotation.modules.manifest import MANIFEST_FILE, CompiledModule
+from genolake_annotation.modules.sources import ModuleSourceError, S3Source
 
 
 class ModuleConflictError(ValueError):
@@ -63,7 +64,10 @@ def publish_module(
             )
     created = not any(info.get("version") == version for info in existing.values())
     if created:
-        for file_name in [*(item["file"] for item in hashes), MANIFEST_FILE]:  # module.json last: its presence marks a complete folder
+        for file_name in [
+            *(item["file"] for item in hashes),
+            MANIFEST_FILE,
+        ]:  # module.json last: its presence marks a complete folder
             store.put_file(module.path / file_name, bucket, prefix + file_name)
     info: dict[str, Any] = {
         "version": version,
@@ -92,7 +96,8 @@ def fetch_installed(
     cache_dir: Path,
     names: Sequence[str] | None = None,
 ) -> list[CompiledModule]:
-    """The current version of each named (default: every enabled) installed module, verified, from the lake."""
+    """The current version of each named (default: every enabled) installed module, verified, from the
+    lake."""
     installed = docs.installed_modules(enabled_only=names is None)
     wanted = list(names) if names is not None else list(installed)
     missing = [name for name in wanted if name not in installed]
@@ -100,12 +105,16 @@ def fetch_installed(
         known = ", ".join(sorted(installed)) or "none"
         raise ModuleSourceError(f"module(s) {', '.join(missing)} not installed (installed: {known})")
     if not wanted:
-        raise ModuleSourceError("no annotation modules are installed: run `genolake modules install` or register one")
+        raise ModuleSourceError(
+            "no annotation modules are installed: run `genolake modules install` or register one"
+        )
     source = S3Source(store, bucket, MODULES_PREFIX)
     modules = []
     for name in wanted:
         module = source.fetch(name, installed[name]["version"], cache_dir)
         if _file_hashes(module) != installed[name]["files"]:
-            raise ModuleSourceError(f"module {name!r} {installed[name]['version']} in the lake differs from its record")
+            raise ModuleSourceError(
+                f"module {name!r} {installed[name]['version']} in the lake differs from its record"
+            )
         modules.append(module)
     return modules

@@ -11,7 +11,8 @@ Rules:
   else null (so ``MERGED_DEL_2_107112`` gives a null ``rsid`` but stays in ``ids``).
 - ``alts``: ALT split on ``,`` (empty list for ``.``), alleles kept exactly as written, including ``*`` and
   symbolic alleles (``<DEL>``, ``<NON_REF>``), so that the indices in ``gt`` still point at them.
-- ``filter``: as written (``PASS``, ``RefCall``, ``q10;s50``), null for ``.``; ``qual``: Float64, null for ``.``.
+- ``filter``: as written (``PASS``, ``RefCall``, ``q10;s50``), null for ``.``; ``qual``: Float64, null
+  for ``.``.
 - INFO keys are found by regex (``;KEY=value`` in ``";" + INFO``), only the ones needed (``END``, ``DP``,
   ``AF``) and only when the header declares them (as bcftools does); ``AF`` values that are not numbers
   become null elements.

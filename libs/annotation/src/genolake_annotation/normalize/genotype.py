@@ -18,7 +18,8 @@ Rules:
 Speed: nearly every call is haploid or diploid over alleles 0 and 1 (``0|0``, ``0/1``, ``1``, ``./.`` ...).
 Those GT strings are recognised by whole-string equality with the 21 entries of :data:`SIMPLE_CALLS`
 (comparisons of short strings are nearly free; no per-row parsing), whose code says which of REF / first
-ALT / the smaller or larger of the two each called allele is; the genotype is then assembled with a few column-wise selections and one ``concat_str`` + ``split``. Only the
+ALT / the smaller or larger of the two each called allele is; the genotype is then assembled with a
+few column-wise selections and one ``concat_str`` + ``split``. Only the
 other calls (allele index 2 and up, ploidy above 2, anything malformed) take the generic per-row list
 path, on columns masked to those rows (so it costs almost nothing when there are none).
 """

@@ -69,7 +69,9 @@ def _reason(settings: NormalizeSettings, k: int) -> pl.Expr:
         checks.append(("min_dp", ~(pl.col(f"dp_{k}") >= settings.min_dp).fill_null(False)))
     if not checks:
         return pl.lit(None, dtype=pl.String)
-    return first_match([(condition, pl.lit(name)) for name, condition in checks], pl.lit(None, dtype=pl.String))
+    return first_match(
+        [(condition, pl.lit(name)) for name, condition in checks], pl.lit(None, dtype=pl.String)
+    )
 
 
 def _build(header: VcfHeader, stats: RunStats) -> tuple[Build | None, BuildSource | None]:

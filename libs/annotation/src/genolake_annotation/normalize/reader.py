@@ -4,7 +4,8 @@ The records are read by ``pl.scan_csv`` as tab-separated text: no quoting (``quo
 column a string. The header is skipped by its line count (``skip_lines``; the header parser already
 checked that every line before ``#CHROM`` is a ``##`` line), not with ``comment_prefix="#"``: looking
 for comments on every line cost ~0.1 s of CPU per million records, and a ``#`` line among the records
-is not valid VCF (it fails the query like any other malformed line, and ``validate`` names it). Polars streams plain, gzip and bgzip input itself
+is not valid VCF (it fails the query like any other malformed line, and ``validate`` names it).
+Polars streams plain, gzip and bgzip input itself
 (checked with polars 2.1: an 8M-record bgzip VCF scans in ~220 MB), so no external tool is needed.
 Zero-record files are fine (``raise_if_empty=False``).
 
@@ -67,8 +68,9 @@ def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) ->
         pl.all_horizontal(required).alias("_ok"),
         fields.info_with_separator(c("_info")).alias("_info_sc"),
         fields.strip_chr(c("_chrom")).alias("_chrom_bare"),
-        (genotype.format_key_index(c("_format"), "DP") if header.samples else pl.lit(None, dtype=pl.Int64))
-        .alias("_dp_index"),
+        (
+            genotype.format_key_index(c("_format"), "DP") if header.samples else pl.lit(None, dtype=pl.Int64)
+        ).alias("_dp_index"),
     )
     null_int = pl.lit(None, dtype=pl.Int64)
     declared = header.info
@@ -92,8 +94,11 @@ def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) ->
         sample_columns += [f"gt_{k}", f"genotype_{k}", f"dp_{k}"]
     site: list[pl.Expr] = [
         fields.chrom(c("_chrom_bare")).alias("chrom"),
-        pl.when(c("_ok")).then(c("_pos")).otherwise(pl.lit(_MALFORMED))
-        .cast(pl.Int64, strict=True).alias("start"),
+        pl.when(c("_ok"))
+        .then(c("_pos"))
+        .otherwise(pl.lit(_MALFORMED))
+        .cast(pl.Int64, strict=True)
+        .alias("start"),
         fields.rsid(c("_id")).alias("rsid"),
         c("_ref").alias("ref"),
         c("alts"),

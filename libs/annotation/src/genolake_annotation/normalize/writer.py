@@ -8,6 +8,7 @@ import os
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import polars as pl
 
@@ -27,7 +28,7 @@ class AtomicOutputs:
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
 
-    def __enter__(self) -> AtomicOutputs:
+    def __enter__(self) -> Self:
         return self
 
     def temp_for(self, final: Path) -> Path:

@@ -11,6 +11,7 @@ so every piece of text that comes from data goes through :func:`markupsafe.escap
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -22,7 +23,7 @@ OUTCOME_COLORS = {"matched": "#2c8a3e", "unmatched": "#b0b7bf", "skipped": "#e0a
 
 
 def _num(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value == value else "0"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if not math.isnan(value) else "0"
 
 
 def weight_bars(items: Sequence[tuple[str, float]], *, title: str, width: int = 640, row: int = 22) -> Markup:
@@ -36,8 +37,11 @@ def weight_bars(items: Sequence[tuple[str, float]], *, title: str, width: int = 
     zero = label_w + (plot_w / 2 if has_neg and has_pos else plot_w if has_neg else 0)
     span = plot_w / 2 if has_neg and has_pos else plot_w
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+            f'width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
+        )
     ]
     for i, (label, value) in enumerate(items):
         y = 10 + i * row
@@ -72,9 +76,11 @@ def outcome_bar(matched: int, unmatched: int, skipped: int, *, width: int = 320,
     """A stacked bar: matched / unmatched / skipped loci."""
     total = matched + unmatched + skipped
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart outcome" role="img" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}">'
-        f"<title>{matched} matched, {unmatched} unmatched, {skipped} skipped</title>"
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart outcome" role="img" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}">'
+            f"<title>{matched} matched, {unmatched} unmatched, {skipped} skipped</title>"
+        )
     ]
     x = 0.0
     for name, count in (("matched", matched), ("unmatched", unmatched), ("skipped", skipped)):
@@ -97,8 +103,11 @@ def percentile_bars(items: Sequence[tuple[str, float | None]], *, width: int = 6
     plot_w = width - label_w - value_w
     height = row * max(len(items), 1) + 12
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}"><title>Polygenic score percentiles</title>'
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+            f'width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><title>Polygenic score percentiles</title>'
+        )
     ]
     for i, (label, pct) in enumerate(items):
         y = 6 + i * row

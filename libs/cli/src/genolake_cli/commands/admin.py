@@ -21,7 +21,8 @@ def _docs() -> DocStore:
 
 @app.command("create-user")
 def create_user_command(
-    user: str, admin: Annotated[bool, typer.Option(help="May see every user's data.")] = False,
+    user: str,
+    admin: Annotated[bool, typer.Option(help="May see every user's data.")] = False,
     key: Annotated[bool, typer.Option(help="Also create an API key and print it.")] = True,
 ) -> None:
     from genolake_core.accounts import create_key, create_user

@@ -42,12 +42,12 @@ def analyze(
     prs: Annotated[Path | None, typer.Option(help="PRS results parquet to include in the report.")] = None,
 ) -> None:
     """Normalize, annotate and report one sample of a VCF locally; prints where everything went."""
-    from pydantic import ValidationError
-
     from genolake_annotation.modules import annotate as run_annotate
     from genolake_annotation.modules.manifest import sha256_of
     from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
     from genolake_annotation.report import write_report
+    from pydantic import ValidationError
+
     from genolake_cli.commands.report import read_prs
 
     check_engine(engine)

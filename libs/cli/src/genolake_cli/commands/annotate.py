@@ -57,7 +57,14 @@ def module_errors() -> tuple[type[Exception], ...]:
     from genolake_annotation.modules.longevity import LongevityMapError
     from genolake_annotation.modules.manifest import ModuleIntegrityError
 
-    return (ModuleSourceError, ModuleSpecError, ModuleIntegrityError, LongevityMapError, FileNotFoundError, ValueError)
+    return (
+        ModuleSourceError,
+        ModuleSpecError,
+        ModuleIntegrityError,
+        LongevityMapError,
+        FileNotFoundError,
+        ValueError,
+    )
 
 
 def annotate(

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from genolake_core.manifest import ManifestError, manifest_json_schema, parse_manifest
 
 app = typer.Typer(no_args_is_help=True, help="The manifest contract.")

@@ -25,7 +25,9 @@ def install(
     modules_dir: Annotated[
         Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
     ] = None,
-    registry: Annotated[Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")] = None,
+    registry: Annotated[
+        Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
+    ] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
 ) -> None:
     """Publish modules to the data lake and make each the current version; prints what changed."""
@@ -51,7 +53,12 @@ def install(
                 typer.echo(f"error: {exc}", err=True)
                 raise typer.Exit(code=1) from exc
             results.append(
-                {"module": result.name, "version": result.version, "previous": result.previous, "created": result.created}
+                {
+                    "module": result.name,
+                    "version": result.version,
+                    "previous": result.previous,
+                    "created": result.created,
+                }
             )
     finally:
         docs.close()

@@ -30,9 +30,8 @@ def normalize(
     ] = False,
 ) -> None:
     """Normalize one sample of a VCF into the GenoLake parquet layout; prints the counts as JSON."""
-    from pydantic import ValidationError
-
     from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
+    from pydantic import ValidationError
 
     filters = None
     if filter_:

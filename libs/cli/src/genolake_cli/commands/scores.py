@@ -19,11 +19,16 @@ def install(
     pgs: Annotated[
         str | None, typer.Option(help="PGS Catalog ids, comma-separated (harmonized file of --build).")
     ] = None,
-    build: Annotated[str | None, typer.Option(help="Genome build of the PGS Catalog files: GRCh37 or GRCh38.")] = None,
-    file: Annotated[
-        list[Path] | None, typer.Option("--file", help="A local scoring file (PGS format, plain or gzip); repeatable.")
+    build: Annotated[
+        str | None, typer.Option(help="Genome build of the PGS Catalog files: GRCh37 or GRCh38.")
     ] = None,
-    rest_url: Annotated[str | None, typer.Option(help="PGS Catalog REST API (default: www.pgscatalog.org).")] = None,
+    file: Annotated[
+        list[Path] | None,
+        typer.Option("--file", help="A local scoring file (PGS format, plain or gzip); repeatable."),
+    ] = None,
+    rest_url: Annotated[
+        str | None, typer.Option(help="PGS Catalog REST API (default: www.pgscatalog.org).")
+    ] = None,
 ) -> None:
     """Validate and publish scoring files to `reference/scores/`; prints what changed (JSON)."""
     from genolake_core.docstore import DocStore
@@ -36,7 +41,9 @@ def install(
 
     ids = [token.strip() for token in (pgs or "").split(",") if token.strip()]
     if not ids and not file:
-        raise typer.BadParameter("name PGS ids (--pgs) and/or local files (--file)", param_hint="--pgs/--file")
+        raise typer.BadParameter(
+            "name PGS ids (--pgs) and/or local files (--file)", param_hint="--pgs/--file"
+        )
     if ids and build is None:
         raise typer.BadParameter("PGS Catalog ids need --build (GRCh37 or GRCh38)", param_hint="--build")
     settings = get_settings()
@@ -45,17 +52,26 @@ def install(
     results = []
     try:
         for path in file or []:
-            results.append(install_scoring_file(path, store, docs, settings.lake_bucket, source=f"file:{path.name}"))
+            results.append(
+                install_scoring_file(path, store, docs, settings.lake_bucket, source=f"file:{path.name}")
+            )
         if ids:
-            with tempfile.TemporaryDirectory(prefix="genolake-pgs-") as scratch, PgsCatalogClient(
-                rest_url=rest_url or DEFAULT_REST_URL
-            ) as client:
+            with (
+                tempfile.TemporaryDirectory(prefix="genolake-pgs-") as scratch,
+                PgsCatalogClient(rest_url=rest_url or DEFAULT_REST_URL) as client,
+            ):
                 for pgs_id in ids:
                     downloaded = client.download_scoring_file(check_pgs_id(pgs_id), build or "", scratch)
-                    results.append(install_scoring_file(
-                        downloaded, store, docs, settings.lake_bucket, source=f"pgs-catalog:{pgs_id}",
-                        expect=(pgs_id, normalize_build(build) or ""),
-                    ))
+                    results.append(
+                        install_scoring_file(
+                            downloaded,
+                            store,
+                            docs,
+                            settings.lake_bucket,
+                            source=f"pgs-catalog:{pgs_id}",
+                            expect=(pgs_id, normalize_build(build) or ""),
+                        )
+                    )
     except (PrsError, ValueError) as exc:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
         typer.echo(f"error: {exc}", err=True)

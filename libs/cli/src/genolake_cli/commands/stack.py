@@ -25,7 +25,9 @@ def _stack(root: Path, project: Path, port_base: int) -> NativeStack:
 
 
 @app.command()
-def up(root: RootOption = Path("data/stack"), project: ProjectOption = Path("."), port_base: PortOption = 19000) -> None:
+def up(
+    root: RootOption = Path("data/stack"), project: ProjectOption = Path("."), port_base: PortOption = 19000
+) -> None:
     """Start every service (idempotent) and bootstrap buckets, indexes and the Dagster database."""
     stack = _stack(root, project, port_base)
     try:
@@ -36,17 +38,23 @@ def up(root: RootOption = Path("data/stack"), project: ProjectOption = Path(".")
     for name, state in stack.status().items():
         typer.echo(f"{name:12s} {state}")
     typer.echo(f"buckets created: {report.buckets_created or 'none'}; settings: {stack.env_file}")
-    typer.echo(f"Dagster UI: http://127.0.0.1:{stack.ports.webserver}  API: http://127.0.0.1:{stack.ports.api}/docs")
+    typer.echo(
+        f"Dagster UI: http://127.0.0.1:{stack.ports.webserver}  API: http://127.0.0.1:{stack.ports.api}/docs"
+    )
 
 
 @app.command()
-def down(root: RootOption = Path("data/stack"), project: ProjectOption = Path("."), port_base: PortOption = 19000) -> None:
+def down(
+    root: RootOption = Path("data/stack"), project: ProjectOption = Path("."), port_base: PortOption = 19000
+) -> None:
     """Stop every service (state stays under the root folder)."""
     _stack(root, project, port_base).down()
 
 
 @app.command()
-def status(root: RootOption = Path("data/stack"), project: ProjectOption = Path("."), port_base: PortOption = 19000) -> None:
+def status(
+    root: RootOption = Path("data/stack"), project: ProjectOption = Path("."), port_base: PortOption = 19000
+) -> None:
     """Print each service's state; exit 1 if any is down."""
     states = _stack(root, project, port_base).status()
     for name, state in states.items():

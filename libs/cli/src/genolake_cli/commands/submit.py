@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from genolake_core.layout import manifests_prefix, uploads_prefix
 
 FINAL = {"success", "failed", "rejected"}  # ManifestStatus values (genolake_core.docstore imports pymongo)
@@ -27,7 +26,8 @@ def submit(
     batch_id: Annotated[str | None, typer.Option(help="Default: a new random id.")] = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for a final status (0: don't wait).")] = 0,
     scores: Annotated[
-        str | None, typer.Option(help="Installed scores to compute (analyze only), comma-separated: PGS000001,...")
+        str | None,
+        typer.Option(help="Installed scores to compute (analyze only), comma-separated: PGS000001,..."),
     ] = None,
 ) -> None:
     """Upload VCF + manifest; print the batch id (and the final status with --wait)."""
@@ -56,7 +56,9 @@ def submit(
         manifest["options"] = {"prs": {"scores": score_ids}}
     store.client.upload_file(str(vcf), settings.landing_bucket, vcf_key)
     body = json.dumps(manifest, indent=2).encode()
-    store.put_bytes(body, settings.landing_bucket, f"{manifests_prefix(user)}{batch}.json", "application/json")
+    store.put_bytes(
+        body, settings.landing_bucket, f"{manifests_prefix(user)}{batch}.json", "application/json"
+    )
     typer.echo(f"submitted batch {batch}")
     if wait <= 0:
         return
@@ -66,7 +68,15 @@ def submit(
         while time.monotonic() < deadline:
             doc = docs.get_manifest(batch)
             if doc is not None and doc.get("status") in FINAL:
-                typer.echo(json.dumps({k: doc.get(k) for k in ("status", "partitions", "reasons", "errors", "latest_run_ids")}, default=str))
+                typer.echo(
+                    json.dumps(
+                        {
+                            k: doc.get(k)
+                            for k in ("status", "partitions", "reasons", "errors", "latest_run_ids")
+                        },
+                        default=str,
+                    )
+                )
                 raise typer.Exit(0 if doc["status"] == "success" else 1)
             time.sleep(1)
     finally:

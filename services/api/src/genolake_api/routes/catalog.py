@@ -1,15 +1,16 @@
-"""What is installed: annotation modules (Mongo `modules`, files in `reference/modules/`) and scoring files."""
+"""What is installed: annotation modules (Mongo `modules`, files in `reference/modules/`) and scoring
+files."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from fastapi import APIRouter
+from genolake_core.scores import InstalledScore, installed_scores
 from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser
 from genolake_api.state import StateDep
-from genolake_core.scores import InstalledScore, installed_scores
 
 router = APIRouter(tags=["catalog"])
 
@@ -36,12 +37,20 @@ def modules(state: StateDep, principal: CurrentUser) -> list[ModuleOut]:
         current = next((v for v in versions.values() if v.get("version") == doc.get("current")), None)
         if current is None:
             continue
-        result.append(ModuleOut(
-            name=doc["_id"], version=current["version"], enabled=bool(doc.get("enabled", True)),
-            title=current.get("title"), key=current.get("key"), genome_build=current.get("genome_build"),
-            source=current.get("source"), lake_prefix=current.get("prefix"), published_at=current.get("published_at"),
-            versions=sorted(v["version"] for v in versions.values()),
-        ))
+        result.append(
+            ModuleOut(
+                name=doc["_id"],
+                version=current["version"],
+                enabled=bool(doc.get("enabled", True)),
+                title=current.get("title"),
+                key=current.get("key"),
+                genome_build=current.get("genome_build"),
+                source=current.get("source"),
+                lake_prefix=current.get("prefix"),
+                published_at=current.get("published_at"),
+                versions=sorted(v["version"] for v in versions.values()),
+            )
+        )
     return result
 
 

@@ -51,4 +51,6 @@ async def ready(state: StateDep) -> JSONResponse:
     """S3 (both buckets), Mongo and Postgres answer."""
     checks: dict[str, Any] = await run_in_threadpool(_check, state)
     ok = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+    )

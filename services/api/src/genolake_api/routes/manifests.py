@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
+from genolake_core.docstore import ManifestStatus
 from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser
 from genolake_api.routes.runs import RunOut
 from genolake_api.services import manifests as service
 from genolake_api.state import StateDep
-from genolake_core.docstore import ManifestStatus
 
 router = APIRouter(prefix="/manifests", tags=["manifests"])
 # batch ids, and the ids of rejected uploads that reused one (`{batch_id}#{etag16}`); no control characters.
@@ -44,9 +44,15 @@ class ManifestStatusOut(BaseModel):
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ManifestStatusOut:
-        fields = {key: value for key, value in doc.items() if key in cls.model_fields and key not in {"id", "attempts"}}
-        attempts = [AttemptOut(root_run_id=a["root_run_id"], runs=[RunOut.from_doc(r) for r in a["runs"]])
-                    for a in doc.get("attempts", [])]
+        fields = {
+            key: value
+            for key, value in doc.items()
+            if key in cls.model_fields and key not in {"id", "attempts"}
+        }
+        attempts = [
+            AttemptOut(root_run_id=a["root_run_id"], runs=[RunOut.from_doc(r) for r in a["runs"]])
+            for a in doc.get("attempts", [])
+        ]
         return cls(id=doc["_id"], attempts=attempts, **fields)
 
 
@@ -58,7 +64,9 @@ class SubmittedOut(BaseModel):
 
 @router.get("", response_model=list[ManifestStatusOut])
 def list_manifests(
-    state: StateDep, principal: CurrentUser, status: ManifestStatus | None = None,
+    state: StateDep,
+    principal: CurrentUser,
+    status: ManifestStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ManifestStatusOut]:
     value = status.value if status is not None else None
@@ -72,7 +80,8 @@ async def get_manifest(batch_id: BatchIdPath, state: StateDep, principal: Curren
 
 @router.post("", response_model=SubmittedOut, status_code=202)
 def submit_manifest(
-    state: StateDep, principal: CurrentUser,
+    state: StateDep,
+    principal: CurrentUser,
     manifest: Annotated[dict[str, Any], Body(description="A manifest v1 (manifests/schema.json).")],
 ) -> SubmittedOut:
     import json

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from genolake_core.ids import SAMPLE_PATTERN, USER_PATTERN
 from pydantic import BaseModel
 
 from genolake_api.auth import CurrentUser, require_access
 from genolake_api.routes.runs import RunOut
-from genolake_api.services import objects, partitions as service, tables
+from genolake_api.services import objects, tables
+from genolake_api.services import partitions as service
 from genolake_api.state import StateDep
-from genolake_core.ids import SAMPLE_PATTERN, USER_PATTERN
 
 router = APIRouter(prefix="/partitions", tags=["partitions"])
 User = Annotated[str, Path(pattern=USER_PATTERN.pattern, max_length=63)]
@@ -31,8 +32,14 @@ class PartitionOut(BaseModel):
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> PartitionOut:
-        return cls(key=doc["_id"], user=doc["user"], sample=doc["sample"], batch_ids=doc.get("batch_ids", []),
-                   assets=doc.get("assets", {}), created_at=doc.get("created_at"))
+        return cls(
+            key=doc["_id"],
+            user=doc["user"],
+            sample=doc["sample"],
+            batch_ids=doc.get("batch_ids", []),
+            assets=doc.get("assets", {}),
+            created_at=doc.get("created_at"),
+        )
 
 
 class PartitionDetailOut(PartitionOut):
@@ -63,8 +70,11 @@ class DeletedOut(BaseModel):
 
 
 @router.get("", response_model=list[PartitionOut])
-def list_partitions(state: StateDep, principal: CurrentUser,
-                    user: Annotated[str | None, Query(pattern=USER_PATTERN.pattern)] = None) -> list[PartitionOut]:
+def list_partitions(
+    state: StateDep,
+    principal: CurrentUser,
+    user: Annotated[str | None, Query(pattern=USER_PATTERN.pattern)] = None,
+) -> list[PartitionOut]:
     """Your partitions (an admin sees everyone's, or one user's with `user`)."""
     return [PartitionOut.from_doc(doc) for doc in service.visible_partitions(state, principal, user)]
 
@@ -84,24 +94,39 @@ def delete_partition(user: User, sample: Sample, state: StateDep, principal: Cur
 
 @router.get("/{user}/{sample}/tables/{table}", response_model=TablePageOut)
 def table_rows(
-    user: User, sample: Sample, table: Asset, state: StateDep, principal: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    user: User,
+    sample: Sample,
+    table: Asset,
+    state: StateDep,
+    principal: CurrentUser,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     chrom: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
     rsid: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
-    filter: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,  # noqa: A002
+    filter: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
     module: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
     gene: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
     category: Annotated[str | None, Query(pattern=FILTER_VALUE)] = None,
 ) -> TablePageOut:
     """Rows of a table (variants, annotations, prs) in a stable order; equality filters on the columns the
-    table allows (annotations: module, gene, category, chrom, rsid; sorted by module, category, gene, position)."""
+    table allows (annotations: module, gene, category, chrom, rsid; sorted by module, category, gene,
+    position)."""
     require_access(principal, user)
-    given = {"chrom": chrom, "rsid": rsid, "filter": filter, "module": module, "gene": gene, "category": category}
+    given = {
+        "chrom": chrom,
+        "rsid": rsid,
+        "filter": filter,
+        "module": module,
+        "gene": gene,
+        "category": category,
+    }
     filters = {name: value for name, value in given.items() if value is not None}
     return TablePageOut(**tables.read_page(state, table, user, sample, filters, offset, limit))
 
 
 @router.get("/{user}/{sample}/assets/{asset}/download", response_model=DownloadOut)
-def download(user: User, sample: Sample, asset: Asset, state: StateDep, principal: CurrentUser) -> DownloadOut:
+def download(
+    user: User, sample: Sample, asset: Asset, state: StateDep, principal: CurrentUser
+) -> DownloadOut:
     """A presigned GET URL for the asset's parquet."""
     return DownloadOut(**objects.presign_download(state, principal, user, sample, asset))

@@ -19,10 +19,16 @@ from genolake_api.state import StateDep
 router = APIRouter(prefix="/partitions", tags=["partitions"])
 
 
-@router.get("/{user}/{sample}/report", response_class=StreamingResponse,
-            responses={200: {"content": {"text/html": {}}}, 304: {"description": "unchanged (If-None-Match)"}})
+@router.get(
+    "/{user}/{sample}/report",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/html": {}}}, 304: {"description": "unchanged (If-None-Match)"}},
+)
 async def report(
-    user: User, sample: Sample, state: StateDep, principal: CurrentUser,
+    user: User,
+    sample: Sample,
+    state: StateDep,
+    principal: CurrentUser,
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """The partition's HTML report, streamed from the lake (ETag; If-None-Match answers 304)."""

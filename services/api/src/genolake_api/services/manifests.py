@@ -7,20 +7,37 @@ import json
 from typing import Any
 
 from fastapi import HTTPException
+from genolake_core.accounts import Principal
+from genolake_core.layout import manifests_prefix
+from genolake_core.manifest import ManifestError, parse_manifest
 from pymongo import ASCENDING
 
 from genolake_api.auth import require_access
 from genolake_api.services.runs import RUN_FIELDS
 from genolake_api.state import AppState
-from genolake_core.accounts import Principal
-from genolake_core.layout import manifests_prefix
-from genolake_core.manifest import ManifestError, parse_manifest
 
 MAX_MANIFEST_BYTES = 1024 * 1024
 # what the status response shows (plus `user` for the owner check); not planned run configs etc.
-MANIFEST_FIELDS = {name: 1 for name in (
-    "batch_id", "status", "lane", "intent", "uploader", "user", "partitions", "reasons", "errors", "run_ids",
-    "latest_run_ids", "archive_key", "received_at", "updated_at", "finished_at")}
+MANIFEST_FIELDS = {
+    name: 1
+    for name in (
+        "batch_id",
+        "status",
+        "lane",
+        "intent",
+        "uploader",
+        "user",
+        "partitions",
+        "reasons",
+        "errors",
+        "run_ids",
+        "latest_run_ids",
+        "archive_key",
+        "received_at",
+        "updated_at",
+        "finished_at",
+    )
+}
 
 
 def owner_of(doc: dict[str, Any]) -> str | None:
@@ -50,7 +67,9 @@ async def get_manifest(state: AppState, principal: Principal, batch_id: str) -> 
     return doc
 
 
-def list_manifests(state: AppState, principal: Principal, status: str | None, limit: int) -> list[dict[str, Any]]:
+def list_manifests(
+    state: AppState, principal: Principal, status: str | None, limit: int
+) -> list[dict[str, Any]]:
     query: dict[str, Any] = {} if principal.is_admin else {"uploader": principal.user}
     if status is not None:
         query["status"] = status
@@ -66,12 +85,21 @@ def submit_manifest(state: AppState, principal: Principal, body: bytes) -> dict[
     except ManifestError as exc:
         raise HTTPException(status_code=422, detail="; ".join(exc.reasons)) from exc
     if manifest.uploader != principal.user:
-        raise HTTPException(status_code=403, detail=f"you are {principal.user!r}; the manifest's uploader is {manifest.uploader!r}")
+        raise HTTPException(
+            status_code=403,
+            detail=f"you are {principal.user!r}; the manifest's uploader is {manifest.uploader!r}",
+        )
     existing = state.docs.get_manifest(manifest.batch_id)
     if existing is not None and existing.get("status") != "rejected":
-        raise HTTPException(status_code=409, detail=f"batch_id {manifest.batch_id!r} is already {existing.get('status')}")
+        raise HTTPException(
+            status_code=409, detail=f"batch_id {manifest.batch_id!r} is already {existing.get('status')}"
+        )
     key = f"{manifests_prefix(manifest.uploader)}{manifest.batch_id}.json"
     if state.store.head(state.settings.landing_bucket, key) is not None:
-        raise HTTPException(status_code=409, detail=f"a manifest for batch {manifest.batch_id!r} is already waiting")
-    state.store.put_bytes(json.dumps(json.loads(body)).encode(), state.settings.landing_bucket, key, "application/json")
+        raise HTTPException(
+            status_code=409, detail=f"a manifest for batch {manifest.batch_id!r} is already waiting"
+        )
+    state.store.put_bytes(
+        json.dumps(json.loads(body)).encode(), state.settings.landing_bucket, key, "application/json"
+    )
     return {"batch_id": manifest.batch_id, "key": key, "status_url": f"/manifests/{manifest.batch_id}"}

@@ -7,19 +7,23 @@ import uuid
 from typing import Any
 
 from fastapi import HTTPException
-
-from genolake_api.auth import require_access
-from genolake_api.state import AppState
 from genolake_core.accounts import Principal
 from genolake_core.ids import partition_key
 from genolake_core.layout import manifests_prefix, uploads_prefix
 
+from genolake_api.auth import require_access
+from genolake_api.state import AppState
+
 FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 
 
-def presign_upload(state: AppState, principal: Principal, filename: str, manifest_name: str | None) -> dict[str, Any]:
+def presign_upload(
+    state: AppState, principal: Principal, filename: str, manifest_name: str | None
+) -> dict[str, Any]:
     if not FILENAME.fullmatch(filename) or ".." in filename:
-        raise HTTPException(status_code=400, detail=f"invalid filename {filename!r}: letters, digits, '.', '_', '-'")
+        raise HTTPException(
+            status_code=400, detail=f"invalid filename {filename!r}: letters, digits, '.', '_', '-'"
+        )
     folder = uuid.uuid4().hex[:12]
     data_key = f"{uploads_prefix(principal.user)}{folder}/{filename}"
     name = manifest_name or folder
@@ -30,13 +34,20 @@ def presign_upload(state: AppState, principal: Principal, filename: str, manifes
     bucket = state.settings.landing_bucket
 
     def put(key: str) -> str:
-        return state.public_s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
+        return state.public_s3.generate_presigned_url(
+            "put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires
+        )
 
-    return {"file": {"key": data_key, "url": put(data_key)}, "manifest": {"key": manifest_key, "url": put(manifest_key)},
-            "expires_in": expires}
+    return {
+        "file": {"key": data_key, "url": put(data_key)},
+        "manifest": {"key": manifest_key, "url": put(manifest_key)},
+        "expires_in": expires,
+    }
 
 
-def presign_download(state: AppState, principal: Principal, user: str, sample: str, asset: str) -> dict[str, Any]:
+def presign_download(
+    state: AppState, principal: Principal, user: str, sample: str, asset: str
+) -> dict[str, Any]:
     key = partition_key(user, sample)
     require_access(principal, user)
     doc = state.docs.partitions.find_one({"_id": key}, {f"assets.{asset}": 1})
@@ -44,6 +55,8 @@ def presign_download(state: AppState, principal: Principal, user: str, sample: s
     if lake_key is None:
         raise HTTPException(status_code=404, detail=f"asset {asset!r} of {key} not found")
     url = state.public_s3.generate_presigned_url(
-        "get_object", Params={"Bucket": state.settings.lake_bucket, "Key": lake_key}, ExpiresIn=state.settings.presign_seconds
+        "get_object",
+        Params={"Bucket": state.settings.lake_bucket, "Key": lake_key},
+        ExpiresIn=state.settings.presign_seconds,
     )
     return {"asset": asset, "key": lake_key, "url": url, "expires_in": state.settings.presign_seconds}

@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from fastapi import HTTPException
-
-from genolake_api.auth import require_access
-from genolake_api.state import AppState
 from genolake_core.accounts import Principal
 from genolake_core.docstore import TERMINAL_RUN_STATUSES, utcnow
 from genolake_core.ids import partition_key
 from genolake_core.layout import partition_prefix
+
+from genolake_api.auth import require_access
+from genolake_api.state import AppState
 
 # asset -> the assets it is computed from (for staleness: an upstream newer than the asset).
 UPSTREAM: dict[str, list[str]] = {
@@ -34,13 +34,21 @@ def staleness(assets: dict[str, dict[str, Any]], current_modules: dict[str, str]
     whose current version differs from the one used (`module:{name}@{current}`). Empty: fresh."""
     result: dict[str, list[str]] = {}
     for name, info in assets.items():
-        newer = [up for up in UPSTREAM.get(name, []) if up in assets
-                 and assets[up].get("materialized_at") and info.get("materialized_at")
-                 and assets[up]["materialized_at"] > info["materialized_at"]]
+        newer = [
+            up
+            for up in UPSTREAM.get(name, [])
+            if up in assets
+            and assets[up].get("materialized_at")
+            and info.get("materialized_at")
+            and assets[up]["materialized_at"] > info["materialized_at"]
+        ]
         if name == "sample_annotations":
             used = info.get("modules") or {}
-            newer += [f"module:{module}@{current_modules[module]}" for module, version in sorted(used.items())
-                      if module in current_modules and current_modules[module] != version]
+            newer += [
+                f"module:{module}@{current_modules[module]}"
+                for module, version in sorted(used.items())
+                if module in current_modules and current_modules[module] != version
+            ]
         result[name] = newer
     return result
 
@@ -52,7 +60,9 @@ def get_partition(state: AppState, principal: Principal, user: str, sample: str)
     if doc is None:
         raise HTTPException(status_code=404, detail=f"partition {key} not found")
     doc["runs"] = list(state.docs.runs.find({"partition": key}).sort("created_at", -1).limit(50))
-    current = {name: info["version"] for name, info in state.docs.installed_modules(enabled_only=False).items()}
+    current = {
+        name: info["version"] for name, info in state.docs.installed_modules(enabled_only=False).items()
+    }
     doc["stale"] = staleness(doc.get("assets", {}), current)
     return doc
 
@@ -68,11 +78,21 @@ def delete_partition(state: AppState, principal: Principal, user: str, sample: s
     key = doc["_id"]
     active = [run["_id"] for run in doc["runs"] if run.get("status") not in TERMINAL_RUN_STATUSES]
     if active:
-        raise HTTPException(status_code=409, detail=f"runs in progress for {key}: {', '.join(active)}; retry when done")
+        raise HTTPException(
+            status_code=409, detail=f"runs in progress for {key}: {', '.join(active)}; retry when done"
+        )
     settings, store, docs = state.settings, state.store, state.docs
     audit_id = uuid.uuid4().hex
-    docs.audit.insert_one({"_id": audit_id, "action": "delete_partition", "partition": key, "by": principal.user,
-                           "at": utcnow(), "status": "started"})
+    docs.audit.insert_one(
+        {
+            "_id": audit_id,
+            "action": "delete_partition",
+            "partition": key,
+            "by": principal.user,
+            "at": utcnow(),
+            "status": "started",
+        }
+    )
     lake_objects = store.delete_prefix(settings.lake_bucket, partition_prefix(user, sample))
     uploads = 0
     batch_ids = doc.get("batch_ids", [])
@@ -82,7 +102,9 @@ def delete_partition(state: AppState, principal: Principal, user: str, sample: s
             continue
         remaining = [p for p in manifest.get("partitions", []) if p != key]
         if remaining:
-            docs.manifests.update_one({"_id": batch_id}, {"$set": {"partitions": remaining, "updated_at": utcnow()}})
+            docs.manifests.update_one(
+                {"_id": batch_id}, {"$set": {"partitions": remaining, "updated_at": utcnow()}}
+            )
             continue
         for run in manifest.get("planned_runs", []):
             config = run.get("run_config", {}).get("ops", {})
@@ -99,8 +121,11 @@ def delete_partition(state: AppState, principal: Principal, user: str, sample: s
         docs.manifests.delete_one({"_id": batch_id})
     runs = docs.runs.delete_many({"partition": key}).deleted_count
     docs.partitions.delete_one({"_id": key})
-    docs.deletions.update_one({"_id": key}, {"$set": {"status": "pending", "requested_at": utcnow(), "audit_id": audit_id}},
-                              upsert=True)
+    docs.deletions.update_one(
+        {"_id": key},
+        {"$set": {"status": "pending", "requested_at": utcnow(), "audit_id": audit_id}},
+        upsert=True,
+    )
     summary = {"lake_objects": lake_objects, "uploads": uploads, "run_documents": runs, "batches": batch_ids}
     docs.audit.update_one({"_id": audit_id}, {"$set": {"status": "done", "deleted": summary}})
     return {"audit_id": audit_id, "partition": key, "deleted": summary}

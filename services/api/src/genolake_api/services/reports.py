@@ -12,14 +12,14 @@ import time
 
 import httpx
 from fastapi import HTTPException
+from genolake_core.accounts import Principal
+from genolake_core.layout import report_key
+from genolake_core.logs import get_logger
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from genolake_api.auth import require_access
 from genolake_api.state import AppState
-from genolake_core.accounts import Principal
-from genolake_core.layout import report_key
-from genolake_core.logs import get_logger
 
 log = get_logger(__name__)
 SIGNED_SECONDS = 300  # validity of the internal signed URL
@@ -36,7 +36,8 @@ def signed_get(state: AppState, bucket: str, key: str) -> str:
     if cached is not None and cached[0] > now:
         return cached[1]
     url: str = state.store.client.generate_presigned_url(
-        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=SIGNED_SECONDS)
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=SIGNED_SECONDS
+    )
     if len(_signed) >= _SIGNED_MAX:
         _signed.clear()
     _signed[(bucket, key)] = (now + REUSE_SECONDS, url)
@@ -55,11 +56,15 @@ async def stream_report(
     try:
         response = await state.http.send(request, stream=True)
     except httpx.HTTPError as exc:
-        log.error("api.report.s3_unreachable", bucket=bucket, key=key, error=f"{exc.__class__.__name__}: {exc}")
+        log.error(
+            "api.report.s3_unreachable", bucket=bucket, key=key, error=f"{exc.__class__.__name__}: {exc}"
+        )
         raise HTTPException(status_code=503, detail="the object store is not reachable; retry later") from exc
     if response.status_code == 304:
         await response.aclose()
-        return Response(status_code=304, headers={n: response.headers[n] for n in ("etag",) if n in response.headers})
+        return Response(
+            status_code=304, headers={n: response.headers[n] for n in ("etag",) if n in response.headers}
+        )
     if response.status_code != 200:
         await response.aclose()
         if response.status_code == 404:
@@ -67,5 +72,9 @@ async def stream_report(
         log.error("api.report.s3_error", bucket=bucket, key=key, status=response.status_code)
         raise HTTPException(status_code=503, detail="the object store refused the read; retry later")
     headers = {name: response.headers[name] for name in PASSED_HEADERS if name in response.headers}
-    return StreamingResponse(response.aiter_raw(), media_type="text/html; charset=utf-8", headers=headers,
-                             background=BackgroundTask(response.aclose))
+    return StreamingResponse(
+        response.aiter_raw(),
+        media_type="text/html; charset=utf-8",
+        headers=headers,
+        background=BackgroundTask(response.aclose),
+    )

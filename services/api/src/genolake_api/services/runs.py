@@ -5,15 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException
+from genolake_core.accounts import Principal
 
 from genolake_api.auth import require_access
 from genolake_api.state import AppState
-from genolake_core.accounts import Principal
 
 # what a run's status shows in lists (RunOut); not status_rank, run_key, tags.
-RUN_FIELDS = {name: 1 for name in (
-    "status", "batch_id", "lane", "partition", "job", "parent_run_id", "root_run_id", "created_at", "start_time",
-    "end_time", "error", "dagster_url")}
+RUN_FIELDS = {
+    name: 1
+    for name in (
+        "status",
+        "batch_id",
+        "lane",
+        "partition",
+        "job",
+        "parent_run_id",
+        "root_run_id",
+        "created_at",
+        "start_time",
+        "end_time",
+        "error",
+        "dagster_url",
+    )
+}
 # GET /runs/{id} adds what the run materialized, with the lineage.
 RUN_DETAIL_FIELDS = {**RUN_FIELDS, "assets": 1}
 

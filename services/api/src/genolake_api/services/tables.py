@@ -12,10 +12,10 @@ from typing import Any
 
 import polars as pl
 from fastapi import HTTPException
-
-from genolake_api.state import AppState
 from genolake_core.layout import annotations_prefix, normalized_key, prs_scores_key
 from genolake_core.settings import Settings
+
+from genolake_api.state import AppState
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,21 @@ def storage_options(settings: Settings) -> dict[str, str]:
     }
 
 
-def read_page(state: AppState, table: str, user: str, sample: str, filters: dict[str, str],
-              offset: int, limit: int) -> dict[str, Any]:
+def read_page(
+    state: AppState, table: str, user: str, sample: str, filters: dict[str, str], offset: int, limit: int
+) -> dict[str, Any]:
     settings = state.settings
     spec = TABLES.get(table)
     if spec is None:
-        raise HTTPException(status_code=404, detail=f"unknown table {table!r}; known: {', '.join(sorted(TABLES))}")
+        raise HTTPException(
+            status_code=404, detail=f"unknown table {table!r}; known: {', '.join(sorted(TABLES))}"
+        )
     unknown = set(filters) - spec.filters
     if unknown:
-        raise HTTPException(status_code=400, detail=f"cannot filter {table} on {sorted(unknown)}; allowed: {sorted(spec.filters)}")
+        raise HTTPException(
+            status_code=400,
+            detail=f"cannot filter {table} on {sorted(unknown)}; allowed: {sorted(spec.filters)}",
+        )
     key = spec.key(user, sample)
     if state.store.head(settings.lake_bucket, key) is None:
         raise HTTPException(status_code=404, detail=f"{table} of {user}/{sample} not found")
@@ -70,4 +76,11 @@ def read_page(state: AppState, table: str, user: str, sample: str, filters: dict
         frame = frame.sort([*spec.order, "row"], nulls_last=True, maintain_order=True)
     total = frame.select(pl.len()).collect().item()
     rows = frame.slice(offset, limit).collect().to_dicts()
-    return {"table": table, "partition": f"{user}/{sample}", "offset": offset, "limit": limit, "total": total, "rows": rows}
+    return {
+        "table": table,
+        "partition": f"{user}/{sample}",
+        "offset": offset,
+        "limit": limit,
+        "total": total,
+        "rows": rows,
+    }

@@ -5,8 +5,8 @@ on the tick after Dagster no longer lists the partition.
 """
 
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, sensor
-
 from genolake_core.docstore import utcnow
+
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
 

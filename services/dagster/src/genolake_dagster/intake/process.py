@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
-
 from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import MANIFESTS_PREFIX, ArchiveOutcome, archive_key, manifest_owner
@@ -30,6 +29,7 @@ from genolake_core.logs import get_logger
 from genolake_core.manifest import INTENT_MODELS, ManifestBase, ManifestError, parse_manifest, peek_intent
 from genolake_core.objectstore import ObjectInfo, ObjectStore
 from genolake_core.settings import Settings
+
 from genolake_dagster.intake.cursor import IntakeCursor
 from genolake_dagster.lanes.base import Lane, PlanContext, PlannedRun
 
@@ -129,8 +129,12 @@ class ManifestIntake:
             manifest = parse_manifest(body)
             if owner != manifest.uploader:
                 raise ManifestError(
-                    [f"uploader: {manifest.uploader!r} may not place manifests in {info.key!r} "
-                     f"(expected manifests/{manifest.uploader}/NAME.json)"],
+                    [
+                        (
+                            f"uploader: {manifest.uploader!r} may not place manifests in {info.key!r} "
+                            f"(expected manifests/{manifest.uploader}/NAME.json)"
+                        )
+                    ],
                     batch_id=manifest.batch_id,
                 )
         except ManifestError as exc:
@@ -141,8 +145,12 @@ class ManifestIntake:
         if existing is not None and existing.get("status") in ACCEPTED_STATUSES:
             if existing.get("manifest_sha256") != digest:
                 error = ManifestError(
-                    [f"batch_id: {manifest.batch_id!r} was already accepted with different content; "
-                     "batch ids are immutable, use a new batch_id"],
+                    [
+                        (
+                            f"batch_id: {manifest.batch_id!r} was already accepted with different content; "
+                            "batch ids are immutable, use a new batch_id"
+                        )
+                    ],
                     batch_id=manifest.batch_id,
                 )
                 self._reject(info, error, lane.name, body, outcome, conflict=True)
@@ -207,7 +215,9 @@ class ManifestIntake:
         outcome.new_partitions.extend(partitions)
         outcome.runs.extend(planned)
         outcome.counts["accepted"] += 1
-        log.info("manifest.accepted", batch_id=manifest.batch_id, lane=lane.name, runs=len(planned), key=info.key)
+        log.info(
+            "manifest.accepted", batch_id=manifest.batch_id, lane=lane.name, runs=len(planned), key=info.key
+        )
 
     def _confirm(self, info: ObjectInfo, doc: dict[str, Any], outcome: TickOutcome) -> None:
         """Re-request the batch's runs; archive the manifest once they all exist."""
@@ -232,7 +242,9 @@ class ManifestIntake:
         outcome.counts[f"archived_{archive_outcome.value}"] += 1
 
     def _record_archive(self, doc_id: str, destination: str, same_object: bool) -> None:
-        current = self.docs.manifests.find_one({"_id": doc_id}, {"archive_key": 1, "duplicate_uploads": 1}) or {}
+        current = (
+            self.docs.manifests.find_one({"_id": doc_id}, {"archive_key": 1, "duplicate_uploads": 1}) or {}
+        )
         if same_object and current.get("archive_key") != destination:
             self.docs.upsert_manifest(doc_id, {"archive_key": destination})
         elif not same_object and destination not in current.get("duplicate_uploads", []):
@@ -278,8 +290,13 @@ class ManifestIntake:
         destination = archive_key(archive_outcome, info.key, info.etag, info.last_modified)
         bucket = self.settings.landing_bucket
         if self.store.head(bucket, info.key) is not None:
-            self.store.copy(bucket, info.key, bucket, destination,
-                            metadata={"outcome": archive_outcome.value, "doc-id": doc_id, "source-key": info.key})
+            self.store.copy(
+                bucket,
+                info.key,
+                bucket,
+                destination,
+                metadata={"outcome": archive_outcome.value, "doc-id": doc_id, "source-key": info.key},
+            )
             self.store.delete(bucket, info.key)
         return destination
 
@@ -310,7 +327,9 @@ class ManifestIntake:
             self._reject(info, ManifestError(reasons, batch_id=batch_id, intent=intent), None, body, outcome)
         return outcome
 
-    def _hold(self, info: ObjectInfo, intent: str, batch_id: str | None, body: bytes, outcome: TickOutcome) -> None:
+    def _hold(
+        self, info: ObjectInfo, intent: str, batch_id: str | None, body: bytes, outcome: TickOutcome
+    ) -> None:
         doc_id = batch_id or unparsed_doc_id(info.key, info.etag)
         existing = self.docs.get_manifest(doc_id)
         if existing is not None and existing.get("status") != ManifestStatus.HELD.value:
@@ -322,7 +341,9 @@ class ManifestIntake:
             {
                 "batch_id": batch_id,
                 "status": ManifestStatus.HELD.value,
-                "reasons": [f"intent {intent!r}: its lane is not enabled (GENOLAKE_ENABLED_LANES); kept in place"],
+                "reasons": [
+                    f"intent {intent!r}: its lane is not enabled (GENOLAKE_ENABLED_LANES); kept in place"
+                ],
                 "intent": intent,
                 "uploader": manifest_owner(info.key),
                 "source": {"key": info.key, "etag": info.etag},

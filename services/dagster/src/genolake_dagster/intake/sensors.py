@@ -1,6 +1,5 @@
 """Intake sensors: one per lane (claims its intents) and one triage sensor (everything else)."""
 
-
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
@@ -21,13 +20,15 @@ from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
 
 
-
 def _run_exists(context: SensorEvaluationContext, run_key: str) -> bool:
     return bool(context.instance.get_run_records(RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
 def _result(
-    context: SensorEvaluationContext, outcome: TickOutcome, cursor: IntakeCursor, default_job: str | None = None
+    context: SensorEvaluationContext,
+    outcome: TickOutcome,
+    cursor: IntakeCursor,
+    default_job: str | None = None,
 ) -> SensorResult:
     known = set(context.instance.get_dynamic_partitions(samples_partitions.name))
     new_partitions = sorted(set(outcome.new_partitions) - known)
@@ -47,7 +48,9 @@ def _result(
         context.log.info(f"intake: {outcome.summary()}")
     return SensorResult(
         run_requests=list(requests.values()),
-        dynamic_partitions_requests=[samples_partitions.build_add_request(new_partitions)] if new_partitions else [],
+        dynamic_partitions_requests=[samples_partitions.build_add_request(new_partitions)]
+        if new_partitions
+        else [],
         cursor=cursor.dump(outcome.listed_keys),
     )
 
@@ -65,15 +68,22 @@ def build_lane_sensor(lane: Lane) -> SensorDefinition:
         jobs=list(lane.jobs),
         minimum_interval_seconds=lane.sensor_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        description=f"Claims manifests with intents {sorted(lane.intents)} and requests {', '.join(job.name for job in lane.jobs)} runs.",
+        description=(
+            f"Claims manifests with intents {sorted(lane.intents)} and requests "
+            f"{', '.join(job.name for job in lane.jobs)} runs."
+        ),
     )
-    def _lane_sensor(context: SensorEvaluationContext, platform: PlatformResource) -> SensorResult | SkipReason:
+    def _lane_sensor(
+        context: SensorEvaluationContext, platform: PlatformResource
+    ) -> SensorResult | SkipReason:
         settings = platform.settings()
         if lane.name not in settings.enabled_lanes:
             return SkipReason(f"lane {lane.name!r} is not in GENOLAKE_ENABLED_LANES={settings.enabled_lanes}")
         cursor = _load_cursor(context)
         with platform.docs() as docs:
-            intake = ManifestIntake(settings, platform.store(), docs, lambda key: _run_exists(context, key), cursor)
+            intake = ManifestIntake(
+                settings, platform.store(), docs, lambda key: _run_exists(context, key), cursor
+            )
             outcome = intake.lane_tick(lane)
         return _result(context, outcome, cursor, default_job=lane.job.name)
 
@@ -84,13 +94,17 @@ def build_lane_sensor(lane: Lane) -> SensorDefinition:
     name="manifest_triage",
     minimum_interval_seconds=10,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Rejects manifests no lane can claim (bad JSON, unknown intent); records those whose lane is off.",
+    description=(
+        "Rejects manifests no lane can claim (bad JSON, unknown intent); records those whose lane is off."
+    ),
 )
 def manifest_triage_sensor(context: SensorEvaluationContext, platform: PlatformResource) -> SensorResult:
     settings = platform.settings()
     enabled = {name: lane for name, lane in ALL_LANES.items() if name in settings.enabled_lanes}
     cursor = _load_cursor(context)
     with platform.docs() as docs:
-        intake = ManifestIntake(settings, platform.store(), docs, lambda key: _run_exists(context, key), cursor)
+        intake = ManifestIntake(
+            settings, platform.store(), docs, lambda key: _run_exists(context, key), cursor
+        )
         outcome = intake.triage_tick(claimed_intents(enabled))
     return _result(context, outcome, cursor)

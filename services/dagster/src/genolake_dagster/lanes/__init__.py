@@ -1,7 +1,7 @@
 """Lanes: each a folder with its assets, planner and `LANE` object; `ALL_LANES` is the registry.
 
-Add a lane: create `lanes/<name>/` with `assets.py` (if it has its own assets), `plan.py` and `lane.py` defining `LANE`,
-add its manifest model to `genolake_core.manifest.INTENT_MODELS`, and list it here.
+Add a lane: create `lanes/<name>/` with `assets.py` (if it has its own assets), `plan.py` and `lane.py`
+defining `LANE`, add its manifest model to `genolake_core.manifest.INTENT_MODELS`, and list it here.
 """
 
 from __future__ import annotations

@@ -8,12 +8,11 @@ from typing import Any
 
 from dagster import AssetsDefinition, AssetSpec
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
-from pydantic import BaseModel
-
 from genolake_core.docstore import DocStore
 from genolake_core.manifest import ManifestBase
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
+from pydantic import BaseModel
 
 
 class PlannedRun(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from genolake_core.layout import score_key
 from genolake_core.manifest import ManifestError
+
 from genolake_dagster.lanes.base import PlanContext
 
 # asset -> the manifest that produces it (for the rejection reason)
@@ -25,7 +26,9 @@ def require_modules(ctx: PlanContext, names: list[str] | None) -> None:
     """Reject unless the named modules (default: any enabled module) are installed."""
     installed = ctx.docs.installed_modules(enabled_only=names is None)
     if names is None and not installed:
-        raise ManifestError(["options: no annotation modules are installed (genolake modules install, or register one)"])
+        raise ManifestError(
+            ["options: no annotation modules are installed (genolake modules install, or register one)"]
+        )
     missing = [name for name in names or [] if name not in installed]
     if missing:
         known = ", ".join(sorted(installed)) or "none"
@@ -54,8 +57,13 @@ def installed_score_objects(ctx: PlanContext, score_ids: list[str], build: str) 
         else:
             objects.append({"bucket": ctx.settings.lake_bucket, "key": key, "etag": info.etag})
     if missing:
-        raise ManifestError([
-            f"options.scores: not installed on {build}: {', '.join(missing)} "
-            f"(genolake scores install --pgs {','.join(missing)} --build {build}; GET /scores lists what is)"
-        ])
+        raise ManifestError(
+            [
+                (
+                    f"options.scores: not installed on {build}: {', '.join(missing)} "
+                    f"(genolake scores install --pgs {','.join(missing)} --build {build}; "
+                    "GET /scores lists what is)"
+                )
+            ]
+        )
     return objects

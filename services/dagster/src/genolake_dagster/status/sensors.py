@@ -7,7 +7,6 @@ every few seconds cost Postgres dozens of connections a second (Dagster's storag
 for no information the reconciler does not already read.
 """
 
-
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -18,8 +17,8 @@ from dagster import (
     SkipReason,
     sensor,
 )
-
 from genolake_core.docstore import ManifestStatus
+
 from genolake_dagster.resources import PlatformResource
 from genolake_dagster.status.sync import sync_run
 from genolake_dagster.tags import BATCH_TAG
@@ -50,7 +49,10 @@ def _load_cursor(raw: str | None) -> datetime:
 def run_status_reconciler(context: SensorEvaluationContext, platform: PlatformResource) -> SkipReason:
     updated_after = _load_cursor(context.cursor)
     records = context.instance.get_run_records(
-        filters=RunsFilter(updated_after=updated_after), order_by="update_timestamp", ascending=True, limit=RECONCILE_BATCH
+        filters=RunsFilter(updated_after=updated_after),
+        order_by="update_timestamp",
+        ascending=True,
+        limit=RECONCILE_BATCH,
     )
     ui_url = platform.settings().dagster_ui_url
     synced = 0
@@ -59,8 +61,10 @@ def run_status_reconciler(context: SensorEvaluationContext, platform: PlatformRe
             synced += sync_run(context.instance, record.dagster_run.run_id, docs, ui_url)
         stale_before = datetime.now(UTC) - STALE_AFTER
         stale = docs.manifests.find(
-            {"status": {"$in": [ManifestStatus.QUEUED.value, ManifestStatus.RUNNING.value]},
-             "updated_at": {"$lt": stale_before}},
+            {
+                "status": {"$in": [ManifestStatus.QUEUED.value, ManifestStatus.RUNNING.value]},
+                "updated_at": {"$lt": stale_before},
+            },
             {"_id": 1},
         ).limit(20)
         for doc in stale:

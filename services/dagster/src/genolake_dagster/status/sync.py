@@ -15,8 +15,8 @@ from typing import Any
 
 from dagster import DagsterEventType, DagsterInstance
 from dagster._core.storage.tags import PARENT_RUN_ID_TAG, PARTITION_NAME_TAG, ROOT_RUN_ID_TAG, RUN_KEY_TAG
-
 from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus, utcnow
+
 from genolake_dagster.tags import AUTOMATION_LANE, BATCH_TAG, LANE_TAG
 
 MAX_ERROR_CHARS = 4000
@@ -142,4 +142,3 @@ def sync_run(instance: DagsterInstance, run_id: str, docs: DocStore, ui_url: str
     if batch_id is not None:
         refresh_manifest(docs, batch_id)
     return True
-

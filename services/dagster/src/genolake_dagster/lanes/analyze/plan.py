@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from genolake_core.ids import partition_key
 from genolake_core.manifest import AnalyzeManifest, ManifestBase
+
 from genolake_dagster.lanes.annotate.plan import annotate_config
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.normalize.plan import normalize_config, read_vcf_samples
@@ -25,7 +26,9 @@ def plan_analyze(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
     runs = []
     for vcf_sample, sample in pairs:
         ops = {
-            "normalized_variants": {"config": normalize_config(manifest, etag, vcf_sample, options.normalize)},
+            "normalized_variants": {
+                "config": normalize_config(manifest, etag, vcf_sample, options.normalize)
+            },
             "sample_annotations": {"config": annotate},
             "sample_report": {"config": {"batch_id": manifest.batch_id}},
         }

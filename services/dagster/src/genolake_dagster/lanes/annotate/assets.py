@@ -6,19 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
-
 from genolake_annotation.modules import ModuleIntegrityError, ModuleSourceError
 from genolake_annotation.modules import annotate as run_annotate
 from genolake_annotation.modules.annotate import ANNOTATIONS_FILE, LINEAGE_FILE, STUDIES_FILE, SUMMARY_FILE
 from genolake_annotation.modules.lake import fetch_installed
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import annotations_prefix, normalized_key
+
 from genolake_dagster.automation import REANNOTATE_ON_NEW_MODULE
 from genolake_dagster.lanes.modules.assets import annotation_modules
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import SAMPLE_ANNOTATIONS as CODE_VERSION, object_metadata
+from genolake_dagster.version import SAMPLE_ANNOTATIONS as CODE_VERSION
+from genolake_dagster.version import object_metadata
 
 # Uploaded in this order: lineage.json last, so a folder with a lineage is complete.
 OUTPUT_FILES = (ANNOTATIONS_FILE, STUDIES_FILE, SUMMARY_FILE, LINEAGE_FILE)
@@ -56,7 +57,9 @@ def lineage_metadata(lineage: dict[str, Any], normalized_object: dict[str, str])
     kinds={"parquet", "s3"},
     code_version=CODE_VERSION,
     automation_condition=REANNOTATE_ON_NEW_MODULE,
-    description="Annotation rows of one sample against the installed modules, with studies, summary and lineage.",
+    description=(
+        "Annotation rows of one sample against the installed modules, with studies, summary and lineage."
+    ),
 )
 def sample_annotations(
     context: AssetExecutionContext, config: AnnotateConfig, platform: PlatformResource
@@ -73,17 +76,25 @@ def sample_annotations(
         normalized_info = store.download(settings.lake_bucket, normalized_key(user, sample), normalized)
         with platform.docs() as docs:
             try:
-                modules = fetch_installed(store, docs, settings.lake_bucket, folder / "modules", config.modules)
+                modules = fetch_installed(
+                    store, docs, settings.lake_bucket, folder / "modules", config.modules
+                )
             except (ModuleSourceError, ModuleIntegrityError) as exc:
                 raise Failure(f"annotation modules: {exc}") from exc
         result = run_annotate(
-            normalized, modules, folder / "out", engine=config.engine,  # type: ignore[arg-type]
-            run_id=context.run.run_id, code_version=CODE_VERSION,
+            normalized,
+            modules,
+            folder / "out",
+            engine=config.engine,  # type: ignore[arg-type]
+            run_id=context.run.run_id,
+            code_version=CODE_VERSION,
         )
         meta = object_metadata(context.run.run_id, config.batch_id, CODE_VERSION)
         digests = {}
         for name in OUTPUT_FILES:
-            digests[name] = store.put_file(result.files[name], settings.lake_bucket, prefix + name, metadata=meta)
+            digests[name] = store.put_file(
+                result.files[name], settings.lake_bucket, prefix + name, metadata=meta
+            )
         lineage = json.loads(result.files[LINEAGE_FILE].read_text())
     summary = [s.model_dump() for s in result.modules]
     info = lineage_metadata(lineage, normalized_info.metadata)

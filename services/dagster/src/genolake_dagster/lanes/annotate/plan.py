@@ -6,6 +6,7 @@ from typing import Any
 
 from genolake_core.ids import partition_key
 from genolake_core.manifest import AnnotateManifest, AnnotateOptions, ManifestBase
+
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.checks import require_asset, require_modules
 from genolake_dagster.tags import run_tags

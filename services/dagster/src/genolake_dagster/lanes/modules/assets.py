@@ -4,10 +4,10 @@ import tempfile
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
-
 from genolake_annotation.modules import ModuleSpecError, load_spec
 from genolake_annotation.modules.compile import compile_spec
 from genolake_annotation.modules.lake import ModuleConflictError, publish_module
+
 from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.resources import PlatformResource
 from genolake_dagster.version import ANNOTATION_MODULES as CODE_VERSION
@@ -50,7 +50,12 @@ def annotation_modules(
         with platform.docs() as docs:
             try:
                 result = publish_module(
-                    module, store, docs, settings.lake_bucket, batch_id=config.batch_id, run_id=context.run.run_id
+                    module,
+                    store,
+                    docs,
+                    settings.lake_bucket,
+                    batch_id=config.batch_id,
+                    run_id=context.run.run_id,
                 )
             except ModuleConflictError as exc:
                 raise Failure(str(exc)) from exc

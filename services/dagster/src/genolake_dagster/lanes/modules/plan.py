@@ -7,6 +7,7 @@ from pathlib import Path
 
 from genolake_annotation.modules import ModuleSpecError, load_spec
 from genolake_core.manifest import ManifestBase, ManifestError, RegisterModuleManifest
+
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.tags import run_tags
@@ -30,14 +31,21 @@ def plan_register_module(manifest: ManifestBase, ctx: PlanContext) -> list[Plann
     for info in record.get("versions", {}).values():
         if info.get("version") == spec.version and info.get("source_sha256") not in (None, spec.sha256):
             raise ManifestError(
-                [f"module spec: {spec.name} {spec.version} is already published with different content; bump the version"]
+                [
+                    (
+                        f"module spec: {spec.name} {spec.version} is already published with different "
+                        "content; bump the version"
+                    )
+                ]
             )
     files = [{"role": role, "key": key, "etag": etags[role]} for role, (key, _) in objects.items()]
     return [
         PlannedRun(
             run_key=f"{LANE_NAME}:{manifest.batch_id}",
             partition_key=None,
-            run_config={"ops": {"annotation_modules": {"config": {"batch_id": manifest.batch_id, "files": files}}}},
+            run_config={
+                "ops": {"annotation_modules": {"config": {"batch_id": manifest.batch_id, "files": files}}}
+            },
             tags=run_tags(manifest, LANE_NAME, None),
         )
     ]

@@ -11,7 +11,9 @@ from genolake_core.objectstore import ObjectStore
 SPEC_ROLES = {"module_spec": SPEC_FILE, "variants": "variants.csv", "studies": "studies.csv"}
 
 
-def download_spec(store: ObjectStore, bucket: str, objects: dict[str, tuple[str, str | None]], folder: Path) -> dict[str, str]:
+def download_spec(
+    store: ObjectStore, bucket: str, objects: dict[str, tuple[str, str | None]], folder: Path
+) -> dict[str, str]:
     """Download role -> (key, expected ETag or None) into `folder`; returns role -> ETag found.
 
     Raises ValueError naming the object when an expected ETag differs (the upload changed).

@@ -1,18 +1,18 @@
 """Assets of the normalize lane."""
 
-
 import tempfile
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetSpec, Config, Failure, MaterializeResult, MetadataValue, asset
-
 from genolake_annotation.normalize import NormalizeSettings, normalize_single
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import normalized_key
 from genolake_core.objectstore import sha256_file
+
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import NORMALIZED_VARIANTS as CODE_VERSION, object_metadata
+from genolake_dagster.version import NORMALIZED_VARIANTS as CODE_VERSION
+from genolake_dagster.version import object_metadata
 
 landing_vcf = AssetSpec(
     "landing_vcf",
@@ -61,7 +61,8 @@ def normalized_variants(
         info = store.download(settings.landing_bucket, config.vcf_key, local_vcf)
         if info.etag != config.vcf_etag:
             raise Failure(
-                f"s3://{settings.landing_bucket}/{config.vcf_key} changed after batch {config.batch_id} was accepted "
+                f"s3://{settings.landing_bucket}/{config.vcf_key} changed after batch {config.batch_id} "
+                "was accepted "
                 f"(ETag {info.etag}, expected {config.vcf_etag}); submit a new manifest"
             )
         if config.vcf_sha256 is not None and (digest := sha256_file(local_vcf)) != config.vcf_sha256:
@@ -76,7 +77,9 @@ def normalized_variants(
             metadata=object_metadata(context.run.run_id, config.batch_id, CODE_VERSION),
         )
         size = output.stat().st_size
-    context.log.info(f"normalized {result.records_out}/{result.records_in} records of {config.vcf_sample} into {key}")
+    context.log.info(
+        f"normalized {result.records_out}/{result.records_in} records of {config.vcf_sample} into {key}"
+    )
     return MaterializeResult(
         metadata={
             "lake_key": key,

@@ -7,6 +7,7 @@ from typing import Any
 from genolake_annotation.normalize import NormalizeError, read_vcf_header
 from genolake_core.ids import InvalidIdentifierError, check_sample, partition_key
 from genolake_core.manifest import ManifestBase, ManifestError, NormalizeManifest, QualityFilters
+
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.tags import run_tags
 
@@ -16,19 +17,25 @@ LANE_NAME = "normalize"
 def choose_samples(vcf_samples: list[str], requested: str | None) -> list[tuple[str, str]]:
     """(VCF sample, partition sample) pairs; see `ManifestBase.sample` for the rules."""
     if not vcf_samples:
-        raise ManifestError(["files: the VCF has no sample columns (sites-only VCFs cannot be normalized per sample)"])
+        raise ManifestError(
+            ["files: the VCF has no sample columns (sites-only VCFs cannot be normalized per sample)"]
+        )
     if requested is not None:
         if len(vcf_samples) == 1:
             return [(vcf_samples[0], requested)]
         if requested in vcf_samples:
             return [(requested, requested)]
-        raise ManifestError([f"sample: {requested!r} is not in the VCF; its samples are {', '.join(vcf_samples)}"])
+        raise ManifestError(
+            [f"sample: {requested!r} is not in the VCF; its samples are {', '.join(vcf_samples)}"]
+        )
     pairs = []
     for name in vcf_samples:
         try:
             pairs.append((name, check_sample(name)))
         except InvalidIdentifierError as exc:
-            raise ManifestError([f"sample: VCF sample {name!r} cannot name a partition ({exc}); set 'sample'"]) from exc
+            raise ManifestError(
+                [f"sample: VCF sample {name!r} cannot name a partition ({exc}); set 'sample'"]
+            ) from exc
     return pairs
 
 
@@ -47,7 +54,12 @@ def read_vcf_samples(manifest: ManifestBase, ctx: PlanContext) -> tuple[str, lis
         body.close()
     if header.detected_build is not None and header.detected_build != manifest.genome_build:
         raise ManifestError(
-            [f"genome_build: manifest says {manifest.genome_build}, the VCF header says {header.detected_build}"]
+            [
+                (
+                    f"genome_build: manifest says {manifest.genome_build}, "
+                    f"the VCF header says {header.detected_build}"
+                )
+            ]
         )
     return info.etag, choose_samples(header.samples, manifest.sample)
 
@@ -81,7 +93,9 @@ def plan_normalize(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]
             PlannedRun(
                 run_key=f"{LANE_NAME}:{manifest.batch_id}{suffix}",
                 partition_key=partition_key(manifest.owner, sample),
-                run_config={"ops": {"normalized_variants": {"config": normalize_config(manifest, etag, vcf_sample)}}},
+                run_config={
+                    "ops": {"normalized_variants": {"config": normalize_config(manifest, etag, vcf_sample)}}
+                },
                 tags=run_tags(manifest, LANE_NAME, sample, heavy=True),
             )
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from genolake_core.ids import partition_key
 from genolake_core.manifest import ManifestBase, PrsManifest, PrsOptions
+
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.checks import installed_score_objects, require_asset, scoring_objects
 from genolake_dagster.tags import run_tags
@@ -23,7 +24,8 @@ def prs_config(ctx: PlanContext, manifest: ManifestBase, options: PrsOptions) ->
     keys = [item.key for item in manifest.files if item.role == "scoring"]
     return {
         "batch_id": manifest.batch_id,
-        "scoring": scoring_objects(ctx, keys) + installed_score_objects(ctx, options.scores, manifest.genome_build),
+        "scoring": scoring_objects(ctx, keys)
+        + installed_score_objects(ctx, options.scores, manifest.genome_build),
         "genome_build": manifest.genome_build,
         **options.model_dump(exclude={"scores"}),
     }

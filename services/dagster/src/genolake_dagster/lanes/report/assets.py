@@ -5,16 +5,17 @@ from pathlib import Path
 
 import polars as pl
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
-
 from genolake_annotation.report import write_report
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import annotations_prefix, prs_scores_key, report_key
+
 from genolake_dagster.automation import REPORT_WITH_REANNOTATION
 from genolake_dagster.lanes.annotate.assets import OUTPUT_FILES, sample_annotations
 from genolake_dagster.lanes.prs.assets import prs_scores
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import SAMPLE_REPORT as CODE_VERSION, object_metadata
+from genolake_dagster.version import SAMPLE_REPORT as CODE_VERSION
+from genolake_dagster.version import object_metadata
 
 
 class ReportConfig(Config):  # type: ignore[misc]
@@ -30,7 +31,9 @@ class ReportConfig(Config):  # type: ignore[misc]
     automation_condition=REPORT_WITH_REANNOTATION,
     description="One self-contained HTML report per sample: modules, longevity categories, PRS, provenance.",
 )
-def sample_report(context: AssetExecutionContext, config: ReportConfig, platform: PlatformResource) -> MaterializeResult:
+def sample_report(
+    context: AssetExecutionContext, config: ReportConfig, platform: PlatformResource
+) -> MaterializeResult:
     user, sample = split_partition_key(context.partition_key)
     settings = platform.settings()
     store = platform.store()
@@ -40,7 +43,9 @@ def sample_report(context: AssetExecutionContext, config: ReportConfig, platform
         folder.mkdir()
         for name in OUTPUT_FILES:
             if store.head(settings.lake_bucket, prefix + name) is None:
-                raise Failure(f"partition {context.partition_key} has no {name} under {prefix}; annotate it first")
+                raise Failure(
+                    f"partition {context.partition_key} has no {name} under {prefix}; annotate it first"
+                )
             store.download(settings.lake_bucket, prefix + name, folder / name)
         prs = None
         if store.head(settings.lake_bucket, prs_scores_key(user, sample)) is not None:
@@ -56,7 +61,9 @@ def sample_report(context: AssetExecutionContext, config: ReportConfig, platform
         out = write_report(folder, provenance, prs, Path(tmp) / "report.html")
         key = report_key(user, sample)
         meta = object_metadata(context.run.run_id, config.batch_id, CODE_VERSION)
-        digest = store.put_file(out, settings.lake_bucket, key, metadata=meta, content_type="text/html; charset=utf-8")
+        digest = store.put_file(
+            out, settings.lake_bucket, key, metadata=meta, content_type="text/html; charset=utf-8"
+        )
         size = out.stat().st_size
     return MaterializeResult(
         metadata={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from genolake_core.ids import partition_key
 from genolake_core.manifest import ManifestBase, ReportManifest
+
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.checks import require_asset
 from genolake_dagster.tags import run_tags
