@@ -1,6 +1,6 @@
 """The annotation lanes through MinIO, Dagster and Mongo.
 
-Modules are installed with `genolake modules install` (the shipped ones, from ../shared/data/modules)
+Modules are installed with `genolake modules install` (the shipped ones)
 and published with a `register_module` manifest (a panel built here from the VCF's own calls, so the
 expected matches are known from bcftools without running GenoLake code). Then an `analyze` manifest
 runs normalize -> annotate -> PRS -> report in one Dagster run, and a new module version re-annotates
@@ -167,7 +167,7 @@ def test_modules_analyze_and_reannotation(
     make_token: Callable[..., str],
     user: str,
     antku_vcf: Path,
-    shared_data: Path,
+    test_data: Path,
     tmp_path: Path,
     api: httpx.Client,
     auth: dict[str, str],
@@ -179,7 +179,7 @@ def test_modules_analyze_and_reannotation(
             "modules",
             "install",
             "--modules-dir",
-            str(shared_data / "modules"),
+            str(test_data / "modules"),
             "--cache-dir",
             str(tmp_path / "cache"),
         ],
@@ -247,7 +247,7 @@ def test_modules_analyze_and_reannotation(
     calls = {(c, p): (r, g) for c, p, r, _, g in called_snvs(antku_vcf)}
     for name in ("mthfr_nad", "cyp_panel"):
         rows = {row[:3] for row in annotation_rows(store, settings, user, "antku", name)}
-        assert rows == csv_expected(shared_data / "modules" / name, calls)
+        assert rows == csv_expected(test_data / "modules" / name, calls)
     summary = json.loads(
         store.open(settings.lake_bucket, annotations_prefix(user, "antku") + "summary.json").read()
     )

@@ -1,7 +1,7 @@
 """Installed scoring files: `genolake scores install` (PGS Catalog ids through the real client, and local
 files) into the lake, `GET /scores`, and a prs manifest that names an installed score instead of
 uploading one. The PGS Catalog cannot be reached from these machines: a local HTTP server stands in for
-it, serving the real harmonized files of ../shared/data/pgs in the REST API's shape."""
+it, serving the real harmonized files of examples/pgs in the REST API's shape."""
 
 from __future__ import annotations
 
@@ -93,8 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def catalog(shared_data: Path) -> Iterator[FakeCatalog]:
-    server = FakeCatalog(shared_data / "pgs")
+def catalog(test_data: Path) -> Iterator[FakeCatalog]:
+    server = FakeCatalog(test_data / "pgs")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -118,14 +118,14 @@ def test_install_scores_and_score_a_partition_with_one(
     store: ObjectStore,
     docs: DocStore,
     catalog: FakeCatalog,
-    shared_data: Path,
+    test_data: Path,
     user: str,
     antku_vcf: Path,
     tmp_path: Path,
     api: httpx.Client,
     auth: dict[str, str],
 ) -> None:
-    pgs_dir = shared_data / "pgs"
+    pgs_dir = test_data / "pgs"
     lake = settings.lake_bucket
 
     # From the (stand-in) PGS Catalog: the harmonized GRCh38 files, stored byte for byte.

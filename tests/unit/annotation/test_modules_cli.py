@@ -28,12 +28,12 @@ app.command("analyze")(analyze)
 
 
 @pytest.fixture
-def modules_dir(tmp_path: Path, shared_data: Path) -> Path:
+def modules_dir(tmp_path: Path, test_data: Path) -> Path:
     folder = tmp_path / "modules"
     folder.mkdir()
     for name in ("mthfr_nad", "cyp_panel"):
-        shutil.copytree(shared_data / "modules" / name, folder / name)
-    shutil.copy(shared_data / "modules" / "longevitymap.sqlite", folder / "longevitymap.sqlite")
+        shutil.copytree(test_data / "modules" / name, folder / name)
+    shutil.copy(test_data / "modules" / "longevitymap.sqlite", folder / "longevitymap.sqlite")
     return folder
 
 
@@ -102,7 +102,7 @@ def test_annotate_errors(
     assert unknown.exit_code == 1 and "'nope' not found" in unknown.stderr
     engine = runner.invoke(app, [*base, "--engine", "spark", "--modules-dir", str(modules_dir)])
     assert engine.exit_code == 2
-    # default registry: longevitymap comes from the Hub, unreachable here (forced to a closed port)
+    # a registry naming the Hub: unreachable here (forced to a closed port), the error says what to do
     from huggingface_hub import constants
 
     with socket.socket() as sock:
@@ -110,9 +110,12 @@ def test_annotate_errors(
         port = sock.getsockname()[1]
     monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    offline = runner.invoke(app, [*base, "--modules", "mthfr_nad,longevitymap"])
+    registry = tmp_path / "modules.yaml"
+    registry.write_text("modules:\n  longevitymap: {source: 'hf://datasets/just-dna-seq/annotators'}\n")
+    offline = runner.invoke(app, [*base, "--registry", str(registry)])
     assert offline.exit_code == 1 and "unreachable" in offline.stderr and "--modules-dir" in offline.stderr
-    builtin = runner.invoke(app, [*base, "--modules", "mthfr_nad,cyp_panel"])
+    # the default registry is the shipped modules: no network needed, LongevityMap included
+    builtin = runner.invoke(app, [*base, "--modules", "mthfr_nad,cyp_panel,longevitymap"])
     assert builtin.exit_code == 0, builtin.output
     assert not (tmp_path / "o" / "report.html").exists()
 

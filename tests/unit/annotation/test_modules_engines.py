@@ -23,14 +23,14 @@ from tests.unit.annotation.test_modules_support import (
 
 @pytest.fixture(scope="module")
 def modules(
-    tmp_path_factory: pytest.TempPathFactory, shared_data: Path, antku_vcf: Path, chr22_vcf: Path
+    tmp_path_factory: pytest.TempPathFactory, test_data: Path, antku_vcf: Path, chr22_vcf: Path
 ) -> list:
     work = tmp_path_factory.mktemp("engines_modules")
-    out = [compile_module(shared_data / "modules" / n, work / n) for n in ("mthfr_nad", "cyp_panel")]
+    out = [compile_module(test_data / "modules" / n, work / n) for n in ("mthfr_nad", "cyp_panel")]
     antku = bcftools_records(antku_vcf, "default")
     chr22 = bcftools_records(chr22_vcf, "HG00096")
     # LongevityMap with some weight groups re-pointed at chr22 rsids: exercises the reference-relative rows
-    db = derived_longevity_db(shared_data / "modules" / "longevitymap.sqlite", work / "lm.sqlite", chr22)
+    db = derived_longevity_db(test_data / "modules" / "longevitymap.sqlite", work / "lm.sqlite", chr22)
     out.append(build_longevity_module(db, work / "longevitymap"))
     specs = {
         "antku_pos": (derived_rows(antku, every=2, rsid=False, position=True), "GRCh38"),

@@ -23,8 +23,8 @@ from tests.unit.annotation.test_modules_support import (
 
 
 @pytest.fixture(scope="module")
-def sqlite_path(shared_data: Path) -> Path:
-    return shared_data / "modules" / "longevitymap.sqlite"
+def sqlite_path(test_data: Path) -> Path:
+    return test_data / "modules" / "longevitymap.sqlite"
 
 
 def _query(path: Path, sql: str) -> list[tuple]:

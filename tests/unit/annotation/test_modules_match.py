@@ -56,13 +56,13 @@ def _reasons(out: Path, module: str) -> Counter[str]:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("which", ["antku", "chr22"])
 def test_shipped_modules_on_real_vcfs(
-    engine: str, which: str, request: pytest.FixtureRequest, work: Path, shared_data: Path
+    engine: str, which: str, request: pytest.FixtureRequest, work: Path, test_data: Path
 ) -> None:
     parquet, records = request.getfixturevalue(which)
     build = read_normalize_metadata(parquet)["build"]  # type: ignore[index]
     modules, expected = [], Counter()
     for name in ("mthfr_nad", "cyp_panel"):
-        spec = shared_data / "modules" / name
+        spec = test_data / "modules" / name
         modules.append(compile_module(spec, work / "compiled" / name))
         mismatch = build is not None and build != "GRCh38"
         expected += expected_annotations(name, spec_rows(spec), records, mismatch=mismatch)
@@ -70,7 +70,7 @@ def test_shipped_modules_on_real_vcfs(
     result = annotate(parquet, modules, out, engine=engine)  # type: ignore[arg-type]
     assert actual_annotations(out / "annotations.parquet") == expected
     for module in modules:
-        rows = spec_rows(shared_data / "modules" / module.name)
+        rows = spec_rows(test_data / "modules" / module.name)
         mismatch = build is not None and build != "GRCh38"
         assert _reasons(out, module.name) == expected_reasons(rows, records, mismatch=mismatch)
         summary = next(s for s in result.modules if s.module == module.name)
@@ -91,13 +91,11 @@ def test_derived_position_module_antku(engine: str, antku: tuple[Path, list[Reco
     assert expected and actual_annotations(out / "annotations.parquet") == expected
     reasons = expected_reasons(spec_rows(spec), records)
     # the derived module exercises every reason a plain VCF can give
-    assert {"matched", "genotype_differs", "no_call", "ref_differs", "not_in_sample"} <= set(reasons)
+    assert {"matched", "genotype_differs", "no_call", "ref_differs", "no_record"} <= set(reasons)
     assert _reasons(out, "derived_pos") == reasons
     summary = read_summary(out)[0]
     assert summary.matched == reasons["matched"]
-    assert (
-        summary.unmatched == reasons["genotype_differs"] + reasons["ref_differs"] + reasons["not_in_sample"]
-    )
+    assert summary.unmatched == reasons["genotype_differs"] + reasons["ref_differs"] + reasons["no_record"]
     assert summary.skipped == reasons["no_call"]
     assert summary.loci == sum(reasons.values())
 
@@ -272,9 +270,9 @@ def test_matched_studies_are_copied(antku: tuple[Path, list[Record]], work: Path
 
 
 def test_unknown_engine_and_missing_input(
-    antku: tuple[Path, list[Record]], work: Path, shared_data: Path
+    antku: tuple[Path, list[Record]], work: Path, test_data: Path
 ) -> None:
-    module = compile_module(shared_data / "modules" / "cyp_panel", work / "compiled-x")
+    module = compile_module(test_data / "modules" / "cyp_panel", work / "compiled-x")
     with pytest.raises(ValueError, match="unknown engine 'spark'"):
         annotate(antku[0], [module], work / "x", engine="spark")  # type: ignore[arg-type]
     with pytest.raises(FileNotFoundError, match="does not exist"):

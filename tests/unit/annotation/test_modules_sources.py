@@ -3,6 +3,7 @@ the modules.yaml registry."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -29,6 +30,7 @@ from genolake_annotation.modules import (
     resolve_modules,
     source_from_uri,
 )
+from genolake_annotation.modules.registry import BUILTIN_DIR
 from genolake_annotation.modules.sources import parse_hf_uri
 
 from tests.unit.annotation.test_modules_support import (
@@ -47,9 +49,9 @@ def _copy_tree(src: Path, dst: Path) -> Path:
 
 
 @pytest.fixture
-def root(tmp_path: Path, shared_data: Path) -> Path:
+def root(tmp_path: Path, test_data: Path) -> Path:
     """A module folder with a spec, a compiled module, just-dna-lite tables and the LongevityMap database."""
-    modules = shared_data / "modules"
+    modules = test_data / "modules"
     root = tmp_path / "modules"
     root.mkdir()
     _copy_tree(modules / "mthfr_nad", root / "mthfr_nad")
@@ -140,11 +142,11 @@ class FakeStore:
         shutil.copy(self.root / bucket / key, path)
 
 
-def test_s3_source(tmp_path: Path, shared_data: Path) -> None:
+def test_s3_source(tmp_path: Path, test_data: Path) -> None:
     lake = tmp_path / "s3"
     prefix = lake / "data-lake" / "reference" / "modules"
-    compile_module(shared_data / "modules" / "cyp_panel", prefix / "cyp_panel")
-    spec = _copy_tree(shared_data / "modules" / "mthfr_nad", prefix / "mthfr_nad" / "1.0.0")
+    compile_module(test_data / "modules" / "cyp_panel", prefix / "cyp_panel")
+    spec = _copy_tree(test_data / "modules" / "mthfr_nad", prefix / "mthfr_nad" / "1.0.0")
     (spec / "module_spec.yaml").write_text(
         (spec / "module_spec.yaml")
         .read_text()
@@ -257,10 +259,10 @@ class _FakeHub(BaseHTTPRequestHandler):
 
 
 def test_hf_fake_endpoint_download_and_offline_reuse(
-    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, test_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    built = compile_module(shared_data / "modules" / "cyp_panel", tmp_path / "built")
+    built = compile_module(test_data / "modules" / "cyp_panel", tmp_path / "built")
     _FakeHub.files = {
         f"data/cyp_panel/{t}.parquet": (built.path / f"{t}.parquet").read_bytes()
         for t in ("weights", "annotations", "studies")
@@ -317,12 +319,20 @@ def test_registry(tmp_path: Path, root: Path) -> None:
             load_registry(registry_file)
 
 
-def test_default_registry_ships_the_example_specs(shared_data: Path) -> None:
+def test_default_registry_is_the_shipped_modules(tmp_path: Path) -> None:
     registry = default_registry()
     assert list(registry.modules) == ["longevitymap", "cyp_panel", "mthfr_nad"]
-    assert registry.modules["longevitymap"].source == "hf://datasets/just-dna-seq/annotators"
-    shipped = builtin_spec_dirs()
-    assert sorted(shipped) == ["cyp_panel", "mthfr_nad"]
-    for name, folder in shipped.items():
+    assert {e.source for e in registry.modules.values()} == {"builtin:"}
+    assert sorted(builtin_spec_dirs()) == ["cyp_panel", "mthfr_nad"]
+    modules = resolve_modules(registry, cache_dir=tmp_path / "cache")  # offline: nothing is downloaded
+    assert [m.name for m in modules] == ["longevitymap", "cyp_panel", "mthfr_nad"]
+    assert modules[0].manifest.source.endswith("/builtin/longevitymap.sqlite.gz")
+
+
+def test_builtin_specs_are_just_dna_lites(shared_data: Path) -> None:
+    """The shipped specs are the example specs of the shared data (optional: ../shared/data)."""
+    for name, folder in builtin_spec_dirs().items():
         for file in ("module_spec.yaml", "variants.csv", "studies.csv"):
             assert (folder / file).read_bytes() == (shared_data / "modules" / name / file).read_bytes()
+    with gzip.open(BUILTIN_DIR / "longevitymap.sqlite.gz") as handle:
+        assert handle.read() == (shared_data / "modules" / "longevitymap.sqlite").read_bytes()

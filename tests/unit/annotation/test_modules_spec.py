@@ -27,8 +27,8 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_examples_are_valid_and_compile(name: str, shared_data: Path, tmp_path: Path) -> None:
-    spec_dir = shared_data / "modules" / name
+def test_examples_are_valid_and_compile(name: str, test_data: Path, tmp_path: Path) -> None:
+    spec_dir = test_data / "modules" / name
     assert validate_spec(spec_dir) == []
     source_rows = _csv(spec_dir / "variants.csv")
     studies = _csv(spec_dir / "studies.csv")
@@ -60,8 +60,8 @@ def test_examples_are_valid_and_compile(name: str, shared_data: Path, tmp_path: 
     }
 
 
-def test_tampered_module_is_refused(shared_data: Path, tmp_path: Path) -> None:
-    module = compile_module(shared_data / "modules" / "cyp_panel", tmp_path / "cyp")
+def test_tampered_module_is_refused(test_data: Path, tmp_path: Path) -> None:
+    module = compile_module(test_data / "modules" / "cyp_panel", tmp_path / "cyp")
     weights = pl.read_parquet(module.path / "weights.parquet").with_columns(pl.col("weight") * 2)
     weights.write_parquet(module.path / "weights.parquet")
     with pytest.raises(ModuleIntegrityError, match="sha256"):
@@ -71,19 +71,19 @@ def test_tampered_module_is_refused(shared_data: Path, tmp_path: Path) -> None:
         open_module(tmp_path)
 
 
-def test_recompile_replaces_the_folder_whole(shared_data: Path, tmp_path: Path) -> None:
+def test_recompile_replaces_the_folder_whole(test_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "m"
-    compile_module(shared_data / "modules" / "cyp_panel", out)
+    compile_module(test_data / "modules" / "cyp_panel", out)
     (out / "stray.txt").write_text("x")
-    compile_module(shared_data / "modules" / "mthfr_nad", out)
+    compile_module(test_data / "modules" / "mthfr_nad", out)
     assert not (out / "stray.txt").exists()
     assert open_module(out).name == "mthfr_nad"
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folders left behind
 
 
-def _copy(shared_data: Path, tmp_path: Path, name: str = "mthfr_nad") -> Path:
+def _copy(test_data: Path, tmp_path: Path, name: str = "mthfr_nad") -> Path:
     target = tmp_path / "spec"
-    shutil.copytree(shared_data / "modules" / name, target)
+    shutil.copytree(test_data / "modules" / name, target)
     for path in target.iterdir():
         path.chmod(0o644)
     return target
@@ -112,8 +112,8 @@ def _edit_rows(
     return lines
 
 
-def test_every_problem_is_reported_with_file_line_column(shared_data: Path, tmp_path: Path) -> None:
-    spec = _copy(shared_data, tmp_path)
+def test_every_problem_is_reported_with_file_line_column(test_data: Path, tmp_path: Path) -> None:
+    spec = _copy(test_data, tmp_path)
     yaml_text = (spec / "module_spec.yaml").read_text()
     yaml_text = yaml_text.replace("name: mthfr_nad", "name: Bad-Name").replace(
         'color: "#6435c9"', "color: purple"
@@ -175,8 +175,8 @@ def test_every_problem_is_reported_with_file_line_column(shared_data: Path, tmp_
     assert validate_spec(spec) == info.value.problems
 
 
-def test_yaml_syntax_error_and_missing_files(shared_data: Path, tmp_path: Path) -> None:
-    spec = _copy(shared_data, tmp_path)
+def test_yaml_syntax_error_and_missing_files(test_data: Path, tmp_path: Path) -> None:
+    spec = _copy(test_data, tmp_path)
     (spec / "module_spec.yaml").write_text('schema_version: "1.0"\nmodule:\n  name: [unclosed\n')
     (spec / "variants.csv").unlink()
     problems = validate_spec(spec)
@@ -186,8 +186,8 @@ def test_yaml_syntax_error_and_missing_files(shared_data: Path, tmp_path: Path) 
     assert validate_spec(tmp_path / "nowhere")[0].message == "not a directory"
 
 
-def test_header_problems(shared_data: Path, tmp_path: Path) -> None:
-    spec = _copy(shared_data, tmp_path)
+def test_header_problems(test_data: Path, tmp_path: Path) -> None:
+    spec = _copy(test_data, tmp_path)
     text = (spec / "variants.csv").read_text().split("\n", 1)
     (spec / "variants.csv").write_text(text[0].replace("phenotype", "phenotyp") + ",extra\n" + text[1])
     problems = {(p.line, p.column, p.message.split(" (")[0]) for p in validate_spec(spec)}
@@ -195,20 +195,20 @@ def test_header_problems(shared_data: Path, tmp_path: Path) -> None:
     assert (1, "phenotype", "required column missing") in problems
 
 
-def test_warnings_do_not_fail(shared_data: Path, tmp_path: Path) -> None:
-    spec = _copy(shared_data, tmp_path)
+def test_warnings_do_not_fail(test_data: Path, tmp_path: Path) -> None:
+    spec = _copy(test_data, tmp_path)
     [line] = _edit_rows(spec / "variants.csv", {0: {"weight": "1.5"}})  # state risk, positive weight
     loaded = load_spec(spec)
     assert [(w.line, w.column) for w in loaded.warnings] == [(line, "weight")]
 
 
-def test_version_from_spec(shared_data: Path, tmp_path: Path) -> None:
-    spec = _copy(shared_data, tmp_path)
+def test_version_from_spec(test_data: Path, tmp_path: Path) -> None:
+    spec = _copy(test_data, tmp_path)
     (spec / "module_spec.yaml").write_text(
         (spec / "module_spec.yaml")
         .read_text()
         .replace("  name: mthfr_nad", "  name: mthfr_nad\n  version: 1.4.0")
     )
     assert compile_module(spec, tmp_path / "out").version == "1.4.0"
-    derived = load_spec(shared_data / "modules" / "mthfr_nad").version
-    assert derived == "0+" + load_spec(shared_data / "modules" / "mthfr_nad").sha256[:12]
+    derived = load_spec(test_data / "modules" / "mthfr_nad").version
+    assert derived == "0+" + load_spec(test_data / "modules" / "mthfr_nad").sha256[:12]

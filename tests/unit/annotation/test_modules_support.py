@@ -254,6 +254,7 @@ def expected_reasons(
             continue
         loci.setdefault(_key(row, mode == "position"), []).append({**row, "_mode": mode})
     reasons: Counter[str] = Counter()
+    has_ids = any(r.rsid for r in records)  # no rsID anywhere: rsID loci could not be looked for
     for key, members in loci.items():
         if key in skipped:
             reasons["build_mismatch"] += 1
@@ -271,7 +272,8 @@ def expected_reasons(
                 statuses.append("matched")
             else:
                 statuses.append("genotype_differs")
-        reasons[min(statuses, key=order.index) if statuses else "not_in_sample"] += 1
+        absent = "not_searchable" if mode == "rsid" and not has_ids else "no_record"
+        reasons[min(statuses, key=order.index) if statuses else absent] += 1
     return reasons
 
 

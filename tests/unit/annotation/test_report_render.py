@@ -54,10 +54,10 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def annotated(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, chr22_vcf: Path) -> Path:
+def annotated(tmp_path_factory: pytest.TempPathFactory, test_data: Path, chr22_vcf: Path) -> Path:
     work = tmp_path_factory.mktemp("report")
     records = bcftools_records(chr22_vcf, "HG00097")
-    db = derived_longevity_db(shared_data / "modules" / "longevitymap.sqlite", work / "lm.sqlite", records)
+    db = derived_longevity_db(test_data / "modules" / "longevitymap.sqlite", work / "lm.sqlite", records)
     rs_rows = derived_rows(records, every=30, rsid=True, position=False)
     studies = [
         {
@@ -72,7 +72,7 @@ def annotated(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, chr22
     studies = list({s["rsid"]: s for s in studies}.values())
     modules = [
         build_longevity_module(db, work / "longevitymap"),
-        compile_module(shared_data / "modules" / "mthfr_nad", work / "mthfr_nad"),
+        compile_module(test_data / "modules" / "mthfr_nad", work / "mthfr_nad"),
         compile_module(
             write_spec(work / "spec", "derived_rs", rs_rows, genome_build="GRCh37", studies=studies),
             work / "drs",

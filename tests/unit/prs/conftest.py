@@ -1,6 +1,7 @@
 """Fixtures for the PRS tests: normalized chr22 genotypes, VCF sites, and a plink2 runner.
 
-Everything is computed at test time from `../shared/data`; no expected number is typed in.
+Everything is computed at test time from the shipped data (tests/data, examples); no expected
+number is typed in.
 """
 
 from __future__ import annotations

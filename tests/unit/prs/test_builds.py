@@ -50,9 +50,9 @@ def test_detect_vcf_build(antku_vcf: Path, chr22_vcf: Path, tmp_path: Path) -> N
     assert detect_vcf_build(hg19) == "GRCh37"
 
 
-def test_build_mismatch_refused(shared_data: Path, chr22_parquets: dict[str, Path]) -> None:
-    grch38 = read_scoring_file(shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz")
-    grch37 = read_scoring_file(shared_data / "pgs" / "PGS000002_hmPOS_GRCh37.txt.gz")
+def test_build_mismatch_refused(test_data: Path, chr22_parquets: dict[str, Path]) -> None:
+    grch38 = read_scoring_file(test_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz")
+    grch37 = read_scoring_file(test_data / "pgs" / "PGS000002_hmPOS_GRCh37.txt.gz")
     sample = chr22_parquets["HG00096"]
     with pytest.raises(BuildMismatchError) as info:
         score_sample(sample, [grch37, grch38], sample_build="GRCh37")

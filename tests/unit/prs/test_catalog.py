@@ -67,8 +67,8 @@ class FakeCatalog:
 
 
 @pytest.fixture
-def catalog(shared_data: Path) -> FakeCatalog:
-    return FakeCatalog(shared_data / "pgs")
+def catalog(test_data: Path) -> FakeCatalog:
+    return FakeCatalog(test_data / "pgs")
 
 
 def test_metadata(catalog: FakeCatalog) -> None:
@@ -95,12 +95,12 @@ def test_unknown_and_invalid_ids(catalog: FakeCatalog) -> None:
 
 @pytest.mark.parametrize("build", ["GRCh37", "GRCh38"])
 def test_download_is_the_catalog_file(
-    catalog: FakeCatalog, shared_data: Path, tmp_path: Path, build: str
+    catalog: FakeCatalog, test_data: Path, tmp_path: Path, build: str
 ) -> None:
     with catalog.client() as client:
         path = client.download_scoring_file("PGS000002", build, tmp_path / "dl")
     assert path.name == f"PGS000002_hmPOS_{build}.txt.gz"
-    assert path.read_bytes() == (shared_data / "pgs" / path.name).read_bytes()
+    assert path.read_bytes() == (test_data / "pgs" / path.name).read_bytes()
     assert sorted(p.name for p in (tmp_path / "dl").iterdir()) == [path.name]  # no temp files left
     assert catalog.requests[-1] == metadata("PGS000002")["ftp_harmonized_scoring_files"][build][
         "positions"
@@ -109,7 +109,7 @@ def test_download_is_the_catalog_file(
     )
 
 
-def test_fetch_caches_parsed_parquet(catalog: FakeCatalog, shared_data: Path, tmp_path: Path) -> None:
+def test_fetch_caches_parsed_parquet(catalog: FakeCatalog, test_data: Path, tmp_path: Path) -> None:
     cache = ScoreCache(tmp_path / "reference" / "pgs")
     with catalog.client() as client:
         first = client.fetch_scoring_file("PGS000001", "hg19", cache=cache)
@@ -119,7 +119,7 @@ def test_fetch_caches_parsed_parquet(catalog: FakeCatalog, shared_data: Path, tm
     assert len(catalog.requests) == n_requests  # the second came from the cache
     cached = Path(cache.path_for("PGS000001", "GRCh37"))
     assert cached == tmp_path / "reference" / "pgs" / "PGS000001" / "GRCh37" / "scoring.parquet"
-    expected = read_scoring_file(shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
+    expected = read_scoring_file(test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
     for got in (first, second):
         assert got.score_id == "PGS000001" and got.header == expected.header
         assert got.variants.equals(expected.variants)
@@ -161,7 +161,7 @@ def test_transport_errors_are_retried_then_reported() -> None:
     assert len(calls) == 2
 
 
-def test_bad_downloads_are_refused(catalog: FakeCatalog, shared_data: Path, tmp_path: Path) -> None:
+def test_bad_downloads_are_refused(catalog: FakeCatalog, test_data: Path, tmp_path: Path) -> None:
     url37 = metadata("PGS000001")["ftp_harmonized_scoring_files"]["GRCh37"]["positions"]  # type: ignore[index]
     catalog.overrides[url37] = httpx.Response(200, content=b"<html>maintenance</html>")
     with catalog.client() as client, pytest.raises(CatalogError, match="not gzip"):
@@ -169,7 +169,7 @@ def test_bad_downloads_are_refused(catalog: FakeCatalog, shared_data: Path, tmp_
     assert list(tmp_path.iterdir()) == []
     # a file of another build behind the GRCh37 link
     catalog.overrides[url37] = httpx.Response(
-        200, content=(shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz").read_bytes()
+        200, content=(test_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz").read_bytes()
     )
     with catalog.client() as client, pytest.raises(CatalogError, match="HmPOS_build=GRCh38"):
         client.fetch_scoring_file("PGS000001", "GRCh37")

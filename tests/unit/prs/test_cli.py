@@ -29,10 +29,10 @@ def custom_score(chr22_parquets: dict[str, Path], path: Path) -> Path:
 
 
 def test_cli_vcf_all_samples(
-    chr22_vcf: Path, chr22_parquets: dict[str, Path], shared_data: Path, tmp_path: Path
+    chr22_vcf: Path, chr22_parquets: dict[str, Path], test_data: Path, tmp_path: Path
 ) -> None:
     scoring = custom_score(chr22_parquets, tmp_path / "cli1.txt")
-    pgs = shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
+    pgs = test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
     out, log = tmp_path / "out" / "scores.parquet", tmp_path / "out" / "log.parquet"
     result = runner.invoke(
         app,
@@ -94,9 +94,9 @@ def test_cli_normalized_one_sample(chr22_parquets: dict[str, Path], tmp_path: Pa
 
 
 def test_cli_errors(
-    chr22_vcf: Path, chr22_parquets: dict[str, Path], shared_data: Path, tmp_path: Path
+    chr22_vcf: Path, chr22_parquets: dict[str, Path], test_data: Path, tmp_path: Path
 ) -> None:
-    grch38 = shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz"
+    grch38 = test_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz"
     out = tmp_path / "x.parquet"
     result = runner.invoke(app, ["prs", "--vcf", str(chr22_vcf), "--scoring", str(grch38), "--out", str(out)])
     assert result.exit_code == 1 and "genome build mismatch" in result.output

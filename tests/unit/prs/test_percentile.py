@@ -147,8 +147,8 @@ def test_own_genotype_af_is_not_a_population_frequency(tmp_path: Path) -> None:
     assert row["percentile"] is None and "allele frequencies for 0/3" in row["percentile_reason"]
 
 
-def test_low_overlap_flag_or_error(shared_data: Path, chr22_parquets: dict[str, Path]) -> None:
-    sf = read_scoring_file(shared_data / "pgs" / "PGS000002_hmPOS_GRCh37.txt.gz")
+def test_low_overlap_flag_or_error(test_data: Path, chr22_parquets: dict[str, Path]) -> None:
+    sf = read_scoring_file(test_data / "pgs" / "PGS000002_hmPOS_GRCh37.txt.gz")
     row = score_sample(chr22_parquets["HG00097"], [sf], sample_build="GRCh37").scores.row(0, named=True)
     assert row["low_overlap"] is True and row["percentile"] is None
     assert row["match_rate"] == row["variants_matched"] / row["variants_total"]

@@ -215,7 +215,7 @@ def test_dominant_recessive_and_dosage_weights_agree_with_plink2_modifiers(
 
 
 def test_pgs_catalog_format_file_agrees_with_plink2(
-    shared_data: Path,
+    test_data: Path,
     chr22_sites: pl.DataFrame,
     chr22_vcf: Path,
     chr22_parquets: dict[str, Path],
@@ -223,7 +223,7 @@ def test_pgs_catalog_format_file_agrees_with_plink2(
     tmp_path: Path,
 ) -> None:
     """A harmonized format-2.0 file (PGS000001's header and weights, placed on chr22 sites)."""
-    source = shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
+    source = test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
     with gzip.open(source, "rt") as handle:
         text = handle.read().splitlines()
     header = [line for line in text if line.startswith("#")]
@@ -257,11 +257,11 @@ def test_pgs_catalog_format_file_agrees_with_plink2(
 
 
 def test_pgs000001_on_chr22_low_overlap_no_percentile(
-    shared_data: Path, chr22_vcf: Path, chr22_parquets: dict[str, Path], plink2_score: PlinkRunner
+    test_data: Path, chr22_vcf: Path, chr22_parquets: dict[str, Path], plink2_score: PlinkRunner
 ) -> None:
     """PGS000001 has 3 chr22 variants, none inside the VCF's region: plink2 finds no variant, we
     match none, report the match rate and refuse a percentile with a reason."""
-    sf = read_scoring_file(shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
+    sf = read_scoring_file(test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
     variants = sf.variants
     rows = []
     for r in variants.iter_rows(named=True):

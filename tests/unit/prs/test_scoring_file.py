@@ -35,8 +35,8 @@ def raw_table(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
     "name",
     ["PGS000001_hmPOS_GRCh37", "PGS000001_hmPOS_GRCh38", "PGS000002_hmPOS_GRCh37", "PGS000002_hmPOS_GRCh38"],
 )
-def test_pgs_catalog_harmonized_files(shared_data: Path, name: str) -> None:
-    path = shared_data / "pgs" / f"{name}.txt.gz"
+def test_pgs_catalog_harmonized_files(test_data: Path, name: str) -> None:
+    path = test_data / "pgs" / f"{name}.txt.gz"
     meta, rows = raw_table(path)
     sf = read_scoring_file(path)
 
@@ -223,9 +223,9 @@ def test_malformed_files_name_line_and_column(
         assert repr(column) in str(err)
 
 
-def test_malformed_gzip_line_numbers_count_header(shared_data: Path, tmp_path: Path) -> None:
+def test_malformed_gzip_line_numbers_count_header(test_data: Path, tmp_path: Path) -> None:
     """A broken weight in a real file is reported at its line in the decompressed file."""
-    source = shared_data / "pgs" / "PGS000002_hmPOS_GRCh37.txt.gz"
+    source = test_data / "pgs" / "PGS000002_hmPOS_GRCh37.txt.gz"
     with gzip.open(source, "rt") as handle:
         lines = handle.read().splitlines()
     target = 40  # 1-based line number of a data row
@@ -253,8 +253,8 @@ def test_crlf_and_corrupt_gzip_and_missing_file(tmp_path: Path) -> None:
         read_scoring_file(tmp_path / "absent.txt")
 
 
-def test_parquet_round_trip(shared_data: Path, tmp_path: Path) -> None:
-    sf = read_scoring_file(shared_data / "pgs" / "PGS000002_hmPOS_GRCh38.txt.gz")
+def test_parquet_round_trip(test_data: Path, tmp_path: Path) -> None:
+    sf = read_scoring_file(test_data / "pgs" / "PGS000002_hmPOS_GRCh38.txt.gz")
     out = tmp_path / "PGS000002.parquet"
     write_scoring_parquet(sf, out)
     back = read_scoring_parquet(out)

@@ -13,6 +13,7 @@ from genolake_cli.commands import (
     modules,
     normalize,
     prs,
+    reference,
     report,
     scores,
     stack,
@@ -32,6 +33,7 @@ app.add_typer(manifest.app, name="manifest")
 app.add_typer(admin.app, name="admin")
 app.add_typer(modules.app, name="modules")
 app.add_typer(scores.app, name="scores")
+app.add_typer(reference.app, name="reference")
 
 if __name__ == "__main__":
     app()

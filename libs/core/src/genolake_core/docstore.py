@@ -8,6 +8,7 @@ Collections (the contract; see AGENTS.md):
   users, api_keys   accounts (see genolake_core.accounts); keys stored hashed.
   audit       _id = random; who deleted what, when (kept after the deletion).
   partition_deletions  _id = partition key; Dagster-side removal pending/done.
+  modules, scores, references   installed annotation modules, scoring files, variant-position references.
 Every write is an idempotent upsert ($set / $setOnInsert / $addToSet only), so sensors and
 reconcilers may repeat it. Only operators both servers support are used (no transactions,
 change streams, partial/TTL indexes, $jsonSchema, arrayFilters or $lookup).
@@ -88,6 +89,7 @@ class DocStore:
         self.deletions: Collection[dict[str, Any]] = database["partition_deletions"]
         self.modules: Collection[dict[str, Any]] = database["modules"]
         self.scores: Collection[dict[str, Any]] = database["scores"]
+        self.references: Collection[dict[str, Any]] = database["references"]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocStore:
@@ -216,6 +218,41 @@ class DocStore:
 
     def list_scores(self) -> list[dict[str, Any]]:
         return list(self.scores.find({}).sort("_id", ASCENDING))
+
+    # --- variant-position references ---------------------------------------------------------
+    # One document per genome build ({_id: build, current: version, versions: {version: {...}}});
+    # `current` moves only after the version's files are in the lake.
+
+    def publish_reference_version(self, build: str, version: str, info: dict[str, Any]) -> str | None:
+        """Make `version` the current reference of `build`; returns the previous current version."""
+        before = self.references.find_one_and_update(
+            {"_id": build},
+            {
+                "$set": {
+                    "current": version,
+                    f"versions.{_field(version)}": {**info, "installed_at": utcnow()},
+                    "updated_at": utcnow(),
+                },
+                "$setOnInsert": {"created_at": utcnow()},
+            },
+            upsert=True,
+        )
+        return None if before is None else before.get("current")
+
+    def installed_reference_versions(self, build: str) -> dict[str, dict[str, Any]]:
+        """version -> info of every installed version of `build`."""
+        doc = self.references.find_one({"_id": build}) or {}
+        return {info["version"]: info for info in (doc.get("versions") or {}).values() if "version" in info}
+
+    def installed_references(self) -> dict[str, dict[str, Any]]:
+        """build -> info of its current reference."""
+        result = {}
+        for doc in self.references.find({}).sort("_id", ASCENDING):
+            current = doc.get("current")
+            info = (doc.get("versions") or {}).get(_field(current)) if current else None
+            if info is not None:
+                result[doc["_id"]] = {**info, "version": current}
+        return result
 
     def installed_modules(self, *, enabled_only: bool = True) -> dict[str, dict[str, Any]]:
         """name -> {version, files, ...} of each module's current version."""

@@ -7,6 +7,8 @@ landing-zone (users write):
 data-lake (only the pipelines write):
   users/{user}/{sample}/{asset}/...       per-partition outputs (normalized/, report/, ...)
   reference/modules/{name}/{version}/...  published annotation modules (module.json + parquet tables)
+  reference/variants/{build}/{version}/... installed variant-position references (positions.parquet,
+                                          reference.json last)
 """
 
 from __future__ import annotations
@@ -84,6 +86,19 @@ def module_prefix(name: str, version: str) -> str:
     if "/" in version or version in {"", ".", ".."}:
         raise ValueError(f"invalid module version {version!r}")
     return f"{MODULES_PREFIX}/{name}/{version}/"
+
+
+VARIANT_REFERENCES_PREFIX = f"{REFERENCE_PREFIX}variants"
+VARIANT_REFERENCE_BUILDS = ("GRCh37", "GRCh38")
+
+
+def variant_reference_prefix(build: str, version: str) -> str:
+    """Folder of one installed variant-position reference version (immutable once indexed)."""
+    if build not in VARIANT_REFERENCE_BUILDS:
+        raise ValueError(f"invalid genome build {build!r}")
+    if "/" in version or version in {"", ".", ".."}:
+        raise ValueError(f"invalid reference version {version!r}")
+    return f"{VARIANT_REFERENCES_PREFIX}/{build}/{version}/"
 
 
 SCORES_PREFIX = f"{REFERENCE_PREFIX}scores"

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     pg_db: str = "dagster"
 
     # Pipelines.
+    normalize_fill_ids: bool = Field(
+        default=False,
+        description=(
+            "Fill missing rsIDs of normalized records from the installed variant-position reference of "
+            "the sample's build (genolake reference install); the parquet's rsid_filled column says which."
+        ),
+    )
     enabled_lanes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(ALL_LANE_NAMES))
     max_manifests_per_tick: int = 50
     tick_budget_seconds: float = 30.0

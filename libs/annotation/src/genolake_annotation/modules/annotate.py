@@ -5,8 +5,11 @@ Rules:
 - **Keys.** A module row is matched by position (chrom, start, ref: the normalized ``chrom``/``start``/
   ``ref``) when it has all three and the module's genome build agrees with the sample's (read from the
   normalization metadata; an unknown sample build is assumed to agree), else by ``rsid`` (the normalized
-  ``rsid``, the record's first ``rs`` ID). A position-only row of a module whose build differs is
-  skipped (``build_mismatch``): positions of different builds are not comparable.
+  ``rsid``, the record's first ``rs`` ID). A module compiled with a variant-position reference also
+  carries positions per build (``positions.parquet``): a row with a resolved position on the sample's
+  build is matched by that position (palindromic and other undecided rows have none: rsID). A
+  position-only row of a module whose build differs is skipped (``build_mismatch``): positions of
+  different builds are not comparable.
 - **Genotypes, statuses, outcomes**: :mod:`genolake_annotation.modules.match_common`.
 - **Outputs** (written to temporary names in ``out_dir`` and moved into place together):
 
@@ -130,6 +133,22 @@ def _match_rows(module: CompiledModule) -> pl.DataFrame:
     )
 
 
+def _resolved_positions(module: CompiledModule, sample_build: str | None) -> pl.DataFrame | None:
+    """The module's reference-resolved positions on the sample's build (module_row, r_chrom, r_start,
+    r_ref), or None when it has none for that build (or the sample's build is unknown)."""
+    if sample_build is None or sample_build not in module.manifest.references:
+        return None
+    positions = module.positions()
+    if positions is None:
+        return None
+    return positions.filter(pl.col("build") == sample_build).select(
+        pl.col("module_row").cast(pl.Int64),
+        pl.col("chrom").alias("r_chrom"),
+        pl.col("start").cast(pl.Int64).alias("r_start"),
+        pl.col("ref").alias("r_ref"),
+    )
+
+
 def prepare_modules(modules: Sequence[CompiledModule], sample_build: str | None) -> PreparedModules:
     """Assign every module row to a locus and a key (position or rsid); see the module docstring."""
     names = [m.name for m in modules]
@@ -143,10 +162,29 @@ def prepare_modules(modules: Sequence[CompiledModule], sample_build: str | None)
     for module in modules:
         w = _match_rows(module)
         build = module.manifest.genome_build
-        mismatch[module.name] = bool(build and sample_build and build != sample_build)
-        has_pos = pl.col("chrom").is_not_null() & pl.col("start").is_not_null() & pl.col("ref").is_not_null()
+        own_build_agrees = not (build and sample_build and build != sample_build)
+        has_own = pl.col("chrom").is_not_null() & pl.col("start").is_not_null() & pl.col("ref").is_not_null()
+        use_own = has_own & pl.lit(own_build_agrees)
+        resolved = _resolved_positions(module, sample_build)
+        if resolved is not None:
+            w = w.join(resolved, on="module_row", how="left", maintain_order="left")
+        else:
+            w = w.with_columns(
+                pl.lit(None, dtype=pl.String).alias("r_chrom"),
+                pl.lit(None, dtype=pl.Int64).alias("r_start"),
+                pl.lit(None, dtype=pl.String).alias("r_ref"),
+            )
+        w = w.with_columns(
+            pl.when(use_own).then(pl.col("chrom")).otherwise(pl.col("r_chrom")).alias("p_chrom"),
+            pl.when(use_own).then(pl.col("start")).otherwise(pl.col("r_start")).alias("p_start"),
+            pl.when(use_own).then(pl.col("ref")).otherwise(pl.col("r_ref")).alias("p_ref"),
+        )
+        mismatch[module.name] = not own_build_agrees and resolved is None
+        has_pos = (
+            pl.col("p_chrom").is_not_null() & pl.col("p_start").is_not_null() & pl.col("p_ref").is_not_null()
+        )
         kind = (
-            pl.when(has_pos & pl.lit(not mismatch[module.name]))
+            pl.when(has_pos)
             .then(pl.lit("position"))
             .when(pl.col("rsid").is_not_null())
             .then(pl.lit("rsid"))
@@ -156,7 +194,9 @@ def prepare_modules(modules: Sequence[CompiledModule], sample_build: str | None)
         w = w.with_columns(
             pl.when(pl.col("kind") == "position")
             .then(
-                pl.concat_str([pl.lit("p"), "chrom", pl.col("start").cast(pl.String), "ref"], separator=":")
+                pl.concat_str(
+                    [pl.lit("p"), "p_chrom", pl.col("p_start").cast(pl.String), "p_ref"], separator=":"
+                )
             )
             .when(pl.col("kind") == "rsid")
             .then(pl.concat_str([pl.lit("r"), "rsid"], separator=":"))
@@ -177,9 +217,9 @@ def prepare_modules(modules: Sequence[CompiledModule], sample_build: str | None)
                 pl.lit(module.name).alias("module"),
                 "locus_id",
                 "kind",
-                pl.when(pl.col("kind") == "position").then(pl.col("chrom")).alias("l_chrom"),
-                pl.when(pl.col("kind") == "position").then(pl.col("start")).alias("l_start"),
-                pl.when(pl.col("kind") == "position").then(pl.col("ref")).alias("l_ref"),
+                pl.when(pl.col("kind") == "position").then(pl.col("p_chrom")).alias("l_chrom"),
+                pl.when(pl.col("kind") == "position").then(pl.col("p_start")).alias("l_start"),
+                pl.when(pl.col("kind") == "position").then(pl.col("p_ref")).alias("l_ref"),
                 pl.when(pl.col("kind") == "rsid").then(pl.col("rsid")).alias("l_rsid"),
             )
         )
@@ -230,12 +270,17 @@ def summarize(
     prepared: PreparedModules,
     outcomes: pl.DataFrame,
     annotations: pl.DataFrame,
+    sample_has_ids: bool = True,
 ) -> list[ModuleSummary]:
-    """Per-module counts from the engine's locus statuses (loci without a candidate: ``not_in_sample``)."""
+    """Per-module counts from the engine's locus statuses (loci without a candidate: ``no_record``, or
+    ``not_searchable`` for an rsID locus when the sample has no rsIDs; see match_common)."""
+    absent = pl.lit("no_record")
+    if not sample_has_ids:
+        absent = pl.when(pl.col("kind") == "rsid").then(pl.lit("not_searchable")).otherwise(absent)
     status = (
-        prepared.loci.select("module", "locus_id")
+        prepared.loci.select("module", "locus_id", "kind")
         .join(outcomes, on="locus_id", how="left")
-        .with_columns(pl.col("status").fill_null("not_in_sample").alias("reason"))
+        .with_columns(pl.coalesce(pl.col("status"), absent).alias("reason"))
         .select("module", "reason")
     )
     reasons = pl.concat([status, prepared.unmatchable.select("module", "reason")])
@@ -307,6 +352,12 @@ def _run_engine(
     raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
+def _has_rsids(sample: Path) -> bool:
+    """Whether any record of the normalized parquet has an rsID (one column, streamed; stops early)."""
+    found = pl.scan_parquet(sample).select("rsid").filter(pl.col("rsid").is_not_null()).head(1).collect()
+    return found.height > 0
+
+
 def _json_bytes(payload: object) -> bytes:
     return (json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n").encode()
 
@@ -352,7 +403,7 @@ def annotate(
             engine, sample, prepared, temps[ANNOTATIONS_FILE], Path(tmp), memory_limit, threads
         )
         annotations = pl.read_parquet(temps[ANNOTATIONS_FILE])
-        summaries = summarize(opened, prepared, outcomes, annotations)
+        summaries = summarize(opened, prepared, outcomes, annotations, _has_rsids(sample))
         _matched_studies(opened, annotations).write_parquet(temps[STUDIES_FILE], compression="zstd")
         temps[SUMMARY_FILE].write_bytes(_json_bytes({"modules": [s.model_dump() for s in summaries]}))
         lineage = {

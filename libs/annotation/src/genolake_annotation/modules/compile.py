@@ -14,12 +14,18 @@ error):
   (default ``file://<spec folder>``), the spec's sha256 as ``build.source_sha256``, the categories in
   order of first appearance, ``genome_build`` and ``key`` (position/rsid/mixed).
 
+With variant-position references (``references=``), rows are resolved to positions per build and checked
+against the references' alleles (:mod:`genolake_annotation.reference.compile`): ``positions.parquet`` and
+``compile_report.json`` join the tables and the version gets a ``-r<8 hex>`` suffix.
+
 Compiling the same spec twice gives byte-identical files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -34,6 +40,9 @@ from genolake_annotation.modules.manifest import (
     write_compiled,
 )
 from genolake_annotation.modules.spec import ModuleSpec, load_spec
+
+if TYPE_CHECKING:
+    from genolake_annotation.reference.table import VariantReference
 
 
 def spec_tables(spec: ModuleSpec) -> dict[str, pl.DataFrame]:
@@ -99,7 +108,13 @@ def spec_tables(spec: ModuleSpec) -> dict[str, pl.DataFrame]:
     return {"weights": weights, "annotations": annotations, "studies": studies}
 
 
-def compile_spec(spec: ModuleSpec, out_dir: Path, *, source: str | None = None) -> CompiledModule:
+def compile_spec(
+    spec: ModuleSpec,
+    out_dir: Path,
+    *,
+    source: str | None = None,
+    references: Sequence[VariantReference] = (),
+) -> CompiledModule:
     """Compile an already validated spec (see :func:`compile_module`)."""
     tables = spec_tables(spec)
     info = spec.config.module
@@ -120,16 +135,27 @@ def compile_spec(spec: ModuleSpec, out_dir: Path, *, source: str | None = None) 
         "source": source or f"file://{spec.path.resolve()}",
         "build": BuildInfo(tool_version=tool_version(), builder="spec", source_sha256=spec.sha256),
     }
+    if references:
+        from genolake_annotation.reference.compile import apply_references
+
+        tables, fields, positions, report = apply_references(tables, fields, references)
+        return write_compiled(Path(out_dir), tables, fields, positions=positions, compile_report=report)
     return write_compiled(Path(out_dir), tables, fields)
 
 
-def compile_module(spec_dir: Path, out_dir: Path, *, source: str | None = None) -> CompiledModule:
+def compile_module(
+    spec_dir: Path,
+    out_dir: Path,
+    *,
+    source: str | None = None,
+    references: Sequence[VariantReference] = (),
+) -> CompiledModule:
     """Validate ``spec_dir`` and compile it into ``out_dir`` (replaced as a whole when it exists).
 
     Raises :class:`~genolake_annotation.modules.spec.ModuleSpecError` (listing every problem, with
     file/line/column) before writing anything if the spec is invalid.
     """
-    return compile_spec(load_spec(Path(spec_dir)), Path(out_dir), source=source)
+    return compile_spec(load_spec(Path(spec_dir)), Path(out_dir), source=source, references=references)
 
 
 __all__ = ["compile_module", "compile_spec", "spec_tables"]

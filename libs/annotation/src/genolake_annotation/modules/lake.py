@@ -77,6 +77,8 @@ def publish_module(
         "genome_build": module.manifest.genome_build,
         "source": module.manifest.source,
         "source_sha256": module.manifest.build.source_sha256,
+        "references": module.manifest.references,  # {build: version, sha256s, source} it was compiled with
+        "strand": module.manifest.strand,  # decision counts of that compilation (compile_report.json)
         "prefix": prefix,
         "batch_id": batch_id,
         "run_id": run_id,

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -50,6 +52,9 @@ from genolake_annotation.modules.manifest import (
     tool_version,
     write_compiled,
 )
+
+if TYPE_CHECKING:
+    from genolake_annotation.reference.table import VariantReference
 
 LONGEVITY_MODULE = "longevitymap"
 REQUIRED_COLUMNS = {
@@ -265,7 +270,12 @@ def longevity_tables(sqlite_path: Path) -> tuple[dict[str, pl.DataFrame], list[s
 
 
 def build_longevity_module(
-    sqlite_path: Path, out_dir: Path, *, version: str | None = None, source: str | None = None
+    sqlite_path: Path,
+    out_dir: Path,
+    *,
+    version: str | None = None,
+    source: str | None = None,
+    references: Sequence[VariantReference] = (),
 ) -> CompiledModule:
     """Build the compiled ``longevitymap`` module from the LongevityMap SQLite database into ``out_dir``."""
     path = Path(sqlite_path)
@@ -287,6 +297,11 @@ def build_longevity_module(
         "source": source or f"file://{path.resolve()}",
         "build": BuildInfo(tool_version=tool_version(), builder="longevitymap-sqlite", source_sha256=digest),
     }
+    if references:
+        from genolake_annotation.reference.compile import apply_references
+
+        tables, fields, positions, report = apply_references(tables, fields, references)
+        return write_compiled(Path(out_dir), tables, fields, positions=positions, compile_report=report)
     return write_compiled(Path(out_dir), tables, fields)
 
 

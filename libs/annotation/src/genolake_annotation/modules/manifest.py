@@ -38,6 +38,8 @@ from pydantic import BaseModel, ConfigDict, Field
 FORMAT = "genolake.module/1"
 MANIFEST_FILE = "module.json"
 TABLES = ("weights", "annotations", "studies")
+POSITIONS_FILE = "positions.parquet"  # optional: positions per build from a variant-position reference
+COMPILE_REPORT_FILE = "compile_report.json"  # optional: every strand decision of that compilation
 
 WEIGHTS_SCHEMA: dict[str, pl.DataType] = {
     "rsid": pl.String(),
@@ -132,6 +134,14 @@ class ModuleManifest(BaseModel):
     source: str
     files: dict[str, FileEntry]
     build: BuildInfo
+    references: dict[str, dict[str, str]] = Field(default_factory=dict)
+    strand: dict[str, int] | None = None
+
+    @property
+    def position_builds(self) -> list[str]:
+        """Builds with positions: the module's own (rows with chrom/start) and those of its references."""
+        builds = [self.genome_build] if self.genome_build and self.key != "rsid" else []
+        return list(dict.fromkeys([*builds, *self.references]))
 
     @property
     def display_title(self) -> str:
@@ -186,6 +196,17 @@ class CompiledModule:
     def studies(self) -> pl.DataFrame:
         return self.table("studies")
 
+    def positions(self) -> pl.DataFrame | None:
+        """Positions per build resolved from a variant-position reference (None: compiled without one)."""
+        path = self.path / POSITIONS_FILE
+        return pl.read_parquet(path) if POSITIONS_FILE in self.manifest.files else None
+
+    def compile_report(self) -> dict[str, object] | None:
+        path = self.path / COMPILE_REPORT_FILE
+        if COMPILE_REPORT_FILE not in self.manifest.files:
+            return None
+        return json.loads(path.read_text())  # type: ignore[no-any-return]
+
     def __repr__(self) -> str:
         return f"CompiledModule({self.name!r}, {self.version!r}, {str(self.path)!r})"
 
@@ -231,6 +252,9 @@ def write_compiled(
     out_dir: Path,
     tables: Mapping[str, pl.DataFrame],
     manifest_fields: Mapping[str, object],
+    *,
+    positions: pl.DataFrame | None = None,
+    compile_report: Mapping[str, object] | None = None,
 ) -> CompiledModule:
     """Write ``tables`` (conformed to the GenoLake schemas) and ``module.json`` to ``out_dir``.
 
@@ -246,6 +270,15 @@ def write_compiled(
         for name in TABLES:
             frame = conform(tables.get(name, pl.DataFrame()), SCHEMAS[name])
             files[f"{name}.parquet"] = _write_table(frame, tmp / f"{name}.parquet")
+        if positions is not None:
+            files[POSITIONS_FILE] = _write_table(positions, tmp / POSITIONS_FILE)
+        if compile_report is not None:
+            report = tmp / COMPILE_REPORT_FILE
+            report.write_text(json.dumps(compile_report, indent=1, sort_keys=True, default=str) + "\n")
+            rows = len(compile_report.get("decisions", []))  # type: ignore[arg-type]
+            files[COMPILE_REPORT_FILE] = FileEntry(
+                sha256=sha256_of(report), bytes=report.stat().st_size, rows=rows
+            )
         manifest = ModuleManifest.model_validate({**manifest_fields, "files": files})
         (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
         replace_dir(tmp, out_dir)
@@ -346,8 +379,10 @@ def manifest_json(module: CompiledModule) -> dict[str, object]:
 
 __all__ = [
     "ANNOTATIONS_SCHEMA",
+    "COMPILE_REPORT_FILE",
     "FORMAT",
     "MANIFEST_FILE",
+    "POSITIONS_FILE",
     "STUDIES_SCHEMA",
     "WEIGHTS_SCHEMA",
     "BuildInfo",

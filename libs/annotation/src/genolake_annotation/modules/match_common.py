@@ -25,10 +25,13 @@ that applies (:data:`STATUSES`):
    exactly the record's genotype (``sorted([allele, REF]) == genotype``);
 5. ``genotype_differs``: otherwise.
 
-A locus's status is the best (lowest :data:`STATUS_RANK`) of its candidates; a locus without candidates
-is ``not_in_sample``. Outcomes: ``matched``; ``unmatched`` (``genotype_differs``, ``ref_differs``,
-``not_in_sample``); ``skipped`` (``no_call``, ``ref_block``, and ``build_mismatch``: a position-only row
-of a module whose genome build differs from the sample's).
+A locus's status is the best (lowest :data:`STATUS_RANK`) of its candidates. A locus without candidates
+is ``no_record`` ("no record at this position", or with this rsID, in the VCF), except an rsID locus of a
+sample whose records carry no rsID at all: that one is ``not_searchable`` ("could not be looked for": the
+locus is known by rsID only; install a variant-position reference and reinstall the modules, or fill the
+IDs at normalization). Outcomes: ``matched``; ``unmatched`` (``genotype_differs``, ``ref_differs``,
+``no_record``); ``skipped`` (``no_call``: a record but no call, ``ref_block``, ``not_searchable``, and
+``build_mismatch``: a position-only row of a module whose genome build differs from the sample's).
 
 Every (matched candidate, matching weights row) pair is one output row (:data:`ANNOTATION_SCHEMA`),
 sorted by :data:`SORT_KEYS` with nulls first. FILTER is not re-applied: normalization decides which
@@ -46,9 +49,10 @@ OUTCOME_OF_REASON = {
     "matched": "matched",
     "genotype_differs": "unmatched",
     "ref_differs": "unmatched",
-    "not_in_sample": "unmatched",
+    "no_record": "unmatched",
     "no_call": "skipped",
     "ref_block": "skipped",
+    "not_searchable": "skipped",
     "build_mismatch": "skipped",
 }
 REASONS = tuple(OUTCOME_OF_REASON)

@@ -16,7 +16,7 @@ Rules: module names are ``^[a-z][a-z0-9_]*$``; unknown keys are errors; a relati
 relative to the registry file's folder. :func:`resolve_modules` fetches the requested names (default: the
 enabled ones, in file order) into ``cache_dir`` and returns verified compiled modules; an unknown name
 or a failing source raises naming the module. :func:`default_registry` is what the product uses without
-a registry file: ``longevitymap`` from Hugging Face, ``mthfr_nad`` and ``cyp_panel`` built in.
+a registry file: ``longevitymap``, ``mthfr_nad`` and ``cyp_panel``, all built in (offline).
 """
 
 from __future__ import annotations
@@ -24,19 +24,21 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from genolake_annotation.modules.manifest import CompiledModule
 from genolake_annotation.modules.sources import (
-    HF_DEFAULT_REPO,
     ModuleSource,
     ModuleSourceError,
     source_from_uri,
 )
 from genolake_annotation.modules.spec import NAME_RE
+
+if TYPE_CHECKING:
+    from genolake_annotation.reference.table import VariantReference
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 
@@ -94,7 +96,10 @@ def builtin_spec_dirs() -> dict[str, Path]:
 
 
 def default_registry() -> ModuleRegistry:
-    modules = {"longevitymap": RegistryEntry(source=f"hf://datasets/{HF_DEFAULT_REPO}")}
+    """Every module shipped with the package (offline): LongevityMap (from the built-in copy of its
+    database) and the built-in specs. Hugging Face (``hf://datasets/{HF_DEFAULT_REPO}``) or S3 sources are
+    used only when a registry names them."""
+    modules = {"longevitymap": RegistryEntry(source="builtin:")}
     modules.update({name: RegistryEntry(source="builtin:") for name in builtin_spec_dirs()})
     return ModuleRegistry(modules=modules)
 
@@ -110,6 +115,7 @@ def resolve_modules(
     *,
     cache_dir: Path | None = None,
     s3_store: Any = None,
+    references: Sequence[VariantReference] = (),
 ) -> list[CompiledModule]:
     """Fetch ``names`` (default: every enabled module) as verified compiled modules."""
     wanted = list(names) if names is not None else registry.enabled()
@@ -126,7 +132,7 @@ def resolve_modules(
         entry = registry.modules[name]
         if entry.source not in sources:
             sources[entry.source] = source_from_uri(
-                entry.source, base_dir=registry.base_dir, s3_store=s3_store
+                entry.source, base_dir=registry.base_dir, s3_store=s3_store, references=references
             )
         out.append(sources[entry.source].fetch(name, entry.version, cache))
     return out

@@ -26,11 +26,12 @@ S3: pass a :class:`genolake_core.objectstore.ObjectStore` or a boto3 S3 client; 
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from genolake_annotation.modules.compile import compile_spec
 from genolake_annotation.modules.manifest import (
@@ -44,9 +45,13 @@ from genolake_annotation.modules.manifest import (
 )
 from genolake_annotation.modules.spec import SPEC_FILE, ModuleSpecError, load_spec
 
+if TYPE_CHECKING:
+    from genolake_annotation.reference.table import VariantReference
+
 HF_DEFAULT_REPO = "just-dna-seq/annotators"
 HF_DEFAULT_SUBDIR = "data"
 LONGEVITY_SQLITE = "longevitymap.sqlite"
+LONGEVITY_SQLITE_GZ = "longevitymap.sqlite.gz"  # the built-in copy (gzip); decompressed into the cache
 _MARKERS = (MANIFEST_FILE, "weights.parquet", SPEC_FILE)
 
 
@@ -71,8 +76,21 @@ def _check_pin(module: CompiledModule, version: str | None, where: str) -> Compi
     return module
 
 
+def _ref_suffix(references: Sequence[VariantReference]) -> str:
+    if not references:
+        return ""
+    from genolake_annotation.reference.compile import reference_tag
+
+    return f"-r{reference_tag(references)}"
+
+
 def _module_from_folder(
-    folder: Path, name: str, version: str | None, cache_dir: Path, where: str
+    folder: Path,
+    name: str,
+    version: str | None,
+    cache_dir: Path,
+    where: str,
+    references: Sequence[VariantReference] = (),
 ) -> CompiledModule:
     """A verified compiled module from a folder holding a compiled module, a spec or just-dna-lite tables."""
     if (folder / MANIFEST_FILE).is_file():
@@ -85,7 +103,7 @@ def _module_from_folder(
             spec = load_spec(folder)
         except ModuleSpecError as exc:
             raise ModuleSourceError(f"module {name!r} from {where} has an invalid spec: {exc}") from exc
-        target = Path(cache_dir) / "compiled" / spec.name / spec.sha256[:16]
+        target = Path(cache_dir) / "compiled" / spec.name / (spec.sha256[:16] + _ref_suffix(references))
         module = None
         if (target / MANIFEST_FILE).is_file():
             try:
@@ -95,7 +113,7 @@ def _module_from_folder(
             except ModuleIntegrityError:
                 module = None
         if module is None:
-            module = compile_spec(spec, target, source=where)
+            module = compile_spec(spec, target, source=where, references=references)
     elif (folder / "weights.parquet").is_file():
         digest = sha256_of(folder / "weights.parquet")
         target = Path(cache_dir) / "adopted" / name / digest[:16]
@@ -113,17 +131,26 @@ def _module_from_folder(
 
 
 class LocalSource:
-    """Modules in a local folder (``<root>/<name>/``), plus ``<root>/longevitymap.sqlite`` if present."""
+    """Modules in a local folder (``<root>/<name>/``), plus ``<root>/longevitymap.sqlite`` (or its gzip
+    ``longevitymap.sqlite.gz``) if present. ``references``: variant-position references the specs and
+    the LongevityMap database are compiled against (see genolake_annotation.reference)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, references: Sequence[VariantReference] = ()) -> None:
         self.root = Path(root)
         self.uri = f"file://{self.root.resolve()}"
+        self.references = tuple(references)
+
+    def _sqlite(self) -> Path | None:
+        for name in (LONGEVITY_SQLITE, LONGEVITY_SQLITE_GZ):
+            if (self.root / name).is_file():
+                return self.root / name
+        return None
 
     def available(self) -> list[str]:
         if not self.root.is_dir():
             return []
         names = {p.name for p in self.root.iterdir() if p.is_dir() and _is_module_folder(p)}
-        if (self.root / LONGEVITY_SQLITE).is_file():
+        if self._sqlite() is not None:
             names.add("longevitymap")
         return sorted(names)
 
@@ -135,14 +162,21 @@ class LocalSource:
             folder = folder / version
         if _is_module_folder(folder):
             return _module_from_folder(
-                folder, name, version, cache_dir, f"{self.uri}/{folder.relative_to(self.root)}"
+                folder,
+                name,
+                version,
+                cache_dir,
+                f"{self.uri}/{folder.relative_to(self.root)}",
+                self.references,
             )
-        sqlite = self.root / LONGEVITY_SQLITE
-        if name == "longevitymap" and sqlite.is_file():
+        sqlite = self._sqlite()
+        if name == "longevitymap" and sqlite is not None:
             from genolake_annotation.modules.longevity import build_longevity_module
 
+            if sqlite.name.endswith(".gz"):
+                sqlite = _gunzipped(sqlite, Path(cache_dir) / "sources")
             digest = sha256_of(sqlite)
-            target = Path(cache_dir) / "compiled" / name / digest[:16]
+            target = Path(cache_dir) / "compiled" / name / (digest[:16] + _ref_suffix(self.references))
             module = None
             if (target / MANIFEST_FILE).is_file():
                 try:
@@ -150,11 +184,29 @@ class LocalSource:
                 except ModuleIntegrityError:
                     module = None
             if module is None or module.manifest.build.source_sha256 != digest:
-                module = build_longevity_module(sqlite, target, source=f"{self.uri}/{LONGEVITY_SQLITE}")
+                module = build_longevity_module(
+                    sqlite,
+                    target,
+                    source=f"{self.uri}/{self._sqlite().name}",  # type: ignore[union-attr]
+                    references=self.references,
+                )
             return _check_pin(module, version, self.uri)
         raise ModuleSourceError(
             f"module {name!r} not found in {self.root} (available: {', '.join(self.available()) or 'none'})"
         )
+
+
+def _gunzipped(path: Path, folder: Path) -> Path:
+    """A decompressed copy of ``path`` in ``folder`` (named by the gzip file's sha256; reused)."""
+    digest = sha256_of(path)
+    target = folder / f"{path.name.removesuffix('.gz')}.{digest[:16]}"
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
+        with gzip.open(path, "rb") as src, tmp.open("wb") as dst:
+            shutil.copyfileobj(src, dst)
+        tmp.replace(target)
+    return target
 
 
 def _is_module_folder(folder: Path) -> bool:
@@ -360,7 +412,13 @@ def parse_hf_uri(uri: str) -> tuple[str, str | None, str]:
     return f"{parts[0]}/{repo}", revision or None, subdir
 
 
-def source_from_uri(uri: str, *, base_dir: Path | None = None, s3_store: Any = None) -> ModuleSource:
+def source_from_uri(
+    uri: str,
+    *,
+    base_dir: Path | None = None,
+    s3_store: Any = None,
+    references: Sequence[VariantReference] = (),
+) -> ModuleSource:
     """A source from a registry ``source`` string.
 
     ``hf://datasets/<owner>/<repo>[@<revision>][/<subdir>]`` (subdir default ``data``),
@@ -377,11 +435,11 @@ def source_from_uri(uri: str, *, base_dir: Path | None = None, s3_store: Any = N
         bucket, _, prefix = uri.removeprefix("s3://").partition("/")
         return S3Source(s3_store, bucket, prefix)
     if uri in ("builtin:", "builtin"):
-        return LocalSource(Path(__file__).parent / "builtin")
+        return LocalSource(Path(__file__).parent / "builtin", references)
     path = Path(uri.removeprefix("file://"))
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
-    return LocalSource(path)
+    return LocalSource(path, references)
 
 
 __all__ = [

@@ -20,7 +20,7 @@ import functools
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -35,8 +35,12 @@ from genolake_annotation.normalize.stats import RunStats
 from genolake_annotation.normalize.validate import find_malformed_record
 from genolake_annotation.normalize.writer import AtomicOutputs, parquet_metadata
 
+if TYPE_CHECKING:
+    from genolake_annotation.reference.table import VariantReference
+
 OUTPUT_COLUMNS = (
     "chrom", "start", "rsid", "ref", "alts", "gt", "genotype", "filter", "qual", "dp", "af", "ids", "end",
+    "rsid_filled",
 )  # fmt: skip
 SCHEMA_VERSION = 1
 PARQUET_COMPRESSION: Final = "zstd"
@@ -87,7 +91,15 @@ def _check_build(settings: NormalizeSettings, detected: str | None, evidence: st
 
 
 def _result(
-    vcf: Path, header: VcfHeader, settings: NormalizeSettings, stats: RunStats, sample: str, k: int, out: Path
+    vcf: Path,
+    header: VcfHeader,
+    settings: NormalizeSettings,
+    stats: RunStats,
+    sample: str,
+    k: int,
+    out: Path,
+    id_reference: dict[str, str] | None = None,
+    ids_filled: int | None = None,
 ) -> NormalizeResult:
     build, source = _build(header, stats)
     return NormalizeResult(
@@ -102,6 +114,8 @@ def _result(
         build=build,
         build_source=source,
         settings=settings,
+        id_reference=id_reference,
+        ids_filled=ids_filled,
     )
 
 
@@ -114,8 +128,13 @@ def normalize_vcf(
     vcf: Path,
     outputs: Mapping[str, Path],
     settings: NormalizeSettings = NormalizeSettings(),
+    *,
+    id_reference: VariantReference | None = None,
 ) -> dict[str, NormalizeResult]:
-    """Normalize samples of one VCF in one pass: ``outputs`` maps a VCF sample name to its parquet path."""
+    """Normalize samples of one VCF in one pass: ``outputs`` maps a VCF sample name to its parquet path.
+
+    ``id_reference``: fill missing rsIDs from this variant-position reference (its build must be the
+    VCF's, when that is known; see genolake_annotation.reference.fill); ``rsid_filled`` marks them."""
     vcf = Path(vcf)
     if not outputs:
         raise ValueError("outputs is empty: map at least one VCF sample name to a parquet path")
@@ -132,13 +151,27 @@ def normalize_vcf(
     frame = stage_frame(vcf, header, indices)
     frame = frame.with_columns(_reason(settings, k).alias(f"reason_{k}") for k in indices)
     frame = frame.map_batches(stats.update, streamable=True, schema=frame.collect_schema())
+    reference_info = None
+    if id_reference is not None:
+        from genolake_annotation.reference.fill import fill_rsids
+
+        if header.detected_build is not None and header.detected_build != id_reference.build:
+            raise BuildMismatchError(
+                id_reference.build, header.detected_build, "the ID reference's build vs the VCF header's"
+            )
+        frame = fill_rsids(frame, id_reference)
+        reference_info = id_reference.manifest.lineage()
+    else:
+        frame = frame.with_columns(pl.lit(False).alias("rsid_filled"))
 
     with AtomicOutputs() as atomic:
         temps: dict[str, Path] = {}
         sinks = []
         for sample, k in zip(samples, indices):
             temps[sample] = atomic.temp_for(finals[sample])
-            make_result = functools.partial(_result, vcf, header, settings, stats, sample, k, finals[sample])
+            make_result = functools.partial(
+                _result, vcf, header, settings, stats, sample, k, finals[sample], reference_info
+            )
             rename = {f"gt_{k}": "gt", f"genotype_{k}": "genotype", f"dp_{k}": "dp"}
             sinks.append(
                 frame.filter(pl.col(f"reason_{k}").is_null())
@@ -168,7 +201,10 @@ def normalize_vcf(
             _check_build(settings, build, "positions beyond the chromosome ends of the other build")
         results = {}
         for sample, k in zip(samples, indices):
-            result = _result(vcf, header, settings, stats, sample, k, finals[sample])
+            filled = None
+            if reference_info is not None:
+                filled = pl.scan_parquet(temps[sample]).select(pl.col("rsid_filled").sum()).collect().item()
+            result = _result(vcf, header, settings, stats, sample, k, finals[sample], reference_info, filled)
             written = pl.scan_parquet(temps[sample]).select(pl.len()).collect().item()
             if written != result.records_out or stats.records != result.records_out + sum(
                 result.filtered.values()
@@ -187,6 +223,8 @@ def normalize_single(
     out: Path,
     sample: str | None = None,
     settings: NormalizeSettings = NormalizeSettings(),
+    *,
+    id_reference: VariantReference | None = None,
 ) -> NormalizeResult:
     """Normalize one sample; ``sample=None`` means the VCF's only sample (error if it has several)."""
     vcf = Path(vcf)
@@ -198,4 +236,4 @@ def normalize_single(
                 f"{', '.join(samples) or '(none: sites-only VCF)'}"
             )
         sample = samples[0]
-    return normalize_vcf(vcf, {sample: Path(out)}, settings)[sample]
+    return normalize_vcf(vcf, {sample: Path(out)}, settings, id_reference=id_reference)[sample]

@@ -31,3 +31,5 @@ class NormalizeResult(BaseModel):
     build: Build | None
     build_source: BuildSource | None
     settings: NormalizeSettings
+    id_reference: dict[str, str] | None = None  # the variant-position reference that filled rsIDs
+    ids_filled: int | None = None  # how many (in the returned result; the parquet's column says which)

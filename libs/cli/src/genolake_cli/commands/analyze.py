@@ -2,8 +2,9 @@
 
 ``--out DIR`` receives ``normalized.parquet``, ``annotations/`` (the ``genolake annotate`` outputs) and
 ``report.html``. Module selection is the same as ``genolake annotate`` (``--modules``, ``--modules-dir``,
-``--registry``). Each step writes its outputs atomically; a failing step leaves the earlier steps'
-outputs in place and exits non-zero naming the step.
+``--registry``); ``--reference`` compiles them to positions against a variant-position reference and
+``--fill-ids`` fills missing rsIDs from it. Each step writes its outputs atomically; a failing step
+leaves the earlier steps' outputs in place and exits non-zero naming the step.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Annotated
 
 import typer
 
-from genolake_cli.commands.annotate import check_engine, module_errors, resolve, split_names
+from genolake_cli.commands.annotate import (
+    ReferenceBuildOption,
+    ReferenceOption,
+    check_engine,
+    load_references,
+    module_errors,
+    resolve,
+    split_names,
+)
 
 
 def analyze(
@@ -40,6 +49,11 @@ def analyze(
         str | None, typer.Option(help="GRCh37 or GRCh38: fail on another build.")
     ] = None,
     prs: Annotated[Path | None, typer.Option(help="PRS results parquet to include in the report.")] = None,
+    reference: ReferenceOption = None,
+    reference_build: ReferenceBuildOption = None,
+    fill_ids: Annotated[
+        bool, typer.Option(help="Fill missing rsIDs from the --reference of the VCF's build.")
+    ] = False,
 ) -> None:
     """Normalize, annotate and report one sample of a VCF locally; prints where everything went."""
     from genolake_annotation.modules import annotate as run_annotate
@@ -66,9 +80,15 @@ def analyze(
     report_path = out / "report.html"
     step = "normalize"
     try:
-        result = normalize_single(vcf, normalized, sample=sample, settings=settings)
+        step = "reference"
+        references = load_references(reference, reference_build, cache_dir)
+        step = "normalize"
+        id_reference = _id_reference(vcf, references) if fill_ids else None
+        result = normalize_single(
+            vcf, normalized, sample=sample, settings=settings, id_reference=id_reference
+        )
         step = "modules"
-        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir)
+        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir, references)
         step = "annotate"
         annotated = run_annotate(normalized, compiled, annotations, engine=engine, run_id=run_id)  # type: ignore[arg-type]
         step = "report"
@@ -90,6 +110,22 @@ def analyze(
         "annotations": str(annotations),
         "report": str(report_path),
         "records_out": result.records_out,
+        "ids_filled": result.ids_filled,
         "modules": [s.model_dump() for s in annotated.modules],
     }
     typer.echo(json.dumps(payload, indent=2))
+
+
+def _id_reference(vcf: Path, references: list) -> object:  # type: ignore[type-arg]
+    """The reference matching the VCF's build (``--fill-ids``); an error naming what is missing."""
+    from genolake_annotation.normalize import read_vcf_header
+
+    if not references:
+        raise ValueError("--fill-ids needs a --reference")
+    build = read_vcf_header(vcf).detected_build
+    if build is None and len(references) == 1:
+        return references[0]
+    for ref in references:
+        if ref.build == build:
+            return ref
+    raise ValueError(f"--fill-ids: no --reference on the VCF's build {build or '(undetected)'}")

@@ -9,6 +9,7 @@ Prints the per-module summary as JSON.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +17,20 @@ import typer
 
 if TYPE_CHECKING:
     from genolake_annotation.modules import CompiledModule
+    from genolake_annotation.reference import VariantReference
+
+ReferenceOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--reference",
+        help="Variant-position reference: a folder (genolake reference build) or a dbSNP/Ensembl VCF or "
+        "parquet (then give --reference-build); repeatable (one per build). Modules are compiled to "
+        "positions against it.",
+    ),
+]
+ReferenceBuildOption = Annotated[
+    str | None, typer.Option(help="Genome build of a --reference source file: GRCh37 or GRCh38.")
+]
 
 ENGINES = ("polars", "duckdb")
 
@@ -28,21 +43,37 @@ def split_names(value: str | None) -> list[str] | None:
 
 
 def resolve(
-    names: list[str] | None, modules_dir: Path | None, registry: Path | None, cache_dir: Path | None
+    names: list[str] | None,
+    modules_dir: Path | None,
+    registry: Path | None,
+    cache_dir: Path | None,
+    references: Sequence[VariantReference] = (),
 ) -> list[CompiledModule]:
-    """The compiled modules a command asked for (see the module docstring for the precedence)."""
+    """The compiled modules a command asked for (see the module docstring for the precedence); specs and
+    the LongevityMap database are compiled against ``references`` (variant-position references)."""
     from genolake_annotation.modules import LocalSource, default_registry, load_registry, resolve_modules
     from genolake_annotation.modules.registry import default_cache_dir
 
     cache = cache_dir or default_cache_dir()
     if modules_dir is not None:
-        source = LocalSource(modules_dir)
+        source = LocalSource(modules_dir, references)
         wanted = names if names is not None else source.available()
         if not wanted:
             raise ValueError(f"no modules found in {modules_dir}")
         return [source.fetch(name, None, cache) for name in wanted]
     reg = load_registry(registry) if registry is not None else default_registry()
-    return resolve_modules(reg, names, cache_dir=cache)
+    return resolve_modules(reg, names, cache_dir=cache, references=references)
+
+
+def load_references(
+    paths: list[Path] | None, build: str | None, cache_dir: Path | None
+) -> list[VariantReference]:
+    """``--reference`` values: reference folders (genolake reference build) or source files (VCF/parquet,
+    built into the cache; their build is ``--reference-build``)."""
+    from genolake_annotation.modules.registry import default_cache_dir
+    from genolake_annotation.reference import load_reference
+
+    return [load_reference(p, build, cache_dir or default_cache_dir()) for p in paths or []]
 
 
 def check_engine(engine: str) -> str:
@@ -56,8 +87,10 @@ def module_errors() -> tuple[type[Exception], ...]:
     from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
     from genolake_annotation.modules.longevity import LongevityMapError
     from genolake_annotation.modules.manifest import ModuleIntegrityError
+    from genolake_annotation.reference import ReferenceError
 
     return (
+        ReferenceError,
         ModuleSourceError,
         ModuleSpecError,
         ModuleIntegrityError,
@@ -85,6 +118,8 @@ def annotate(
     cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
     memory_limit: Annotated[str, typer.Option(help="DuckDB memory limit (e.g. 1GB).")] = "1GB",
     run_id: Annotated[str | None, typer.Option(help="Run id recorded in the lineage.")] = None,
+    reference: ReferenceOption = None,
+    reference_build: ReferenceBuildOption = None,
 ) -> None:
     """Annotate one sample with annotation modules; prints the per-module summary as JSON."""
     import json
@@ -93,7 +128,8 @@ def annotate(
 
     check_engine(engine)
     try:
-        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir)
+        references = load_references(reference, reference_build, cache_dir)
+        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir, references)
         result = run_annotate(
             normalized,
             compiled,

@@ -4,6 +4,9 @@
 ``--registry`` modules.yaml, else the default registry: LongevityMap from Hugging Face plus the built-in
 specs) and publishes each as ``reference/modules/{name}/{version}/`` (see genolake_annotation.modules.lake).
 Re-installing the same version is a no-op; a changed module under an existing version is refused.
+Installed variant-position references (``genolake reference install``) are used to compile the modules
+to positions (strand-checked; ``--no-references`` skips them): the module's version then carries a
+``-r<8 hex>`` suffix naming the references, and its metadata records them.
 """
 
 from __future__ import annotations
@@ -29,21 +32,35 @@ def install(
         Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
     ] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+    use_references: Annotated[
+        bool,
+        typer.Option(
+            "--references/--no-references",
+            help="Compile against the installed variant-position references (genolake reference install).",
+        ),
+    ] = True,
 ) -> None:
     """Publish modules to the data lake and make each the current version; prints what changed."""
     from genolake_annotation.modules.lake import ModuleConflictError, publish_module
+    from genolake_annotation.modules.registry import default_cache_dir
+    from genolake_annotation.reference.lake import fetch_installed_references
     from genolake_core.docstore import DocStore
     from genolake_core.objectstore import ObjectStore
     from genolake_core.settings import get_settings
 
     settings = get_settings()
-    try:
-        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir)
-    except module_errors() as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
     docs = DocStore.from_settings(settings)
     store = ObjectStore.from_settings(settings)
+    try:
+        cache = cache_dir or default_cache_dir()
+        references = (
+            fetch_installed_references(store, docs, settings.lake_bucket, cache) if use_references else []
+        )
+        compiled = resolve(split_names(modules), modules_dir, registry, cache, references)
+    except module_errors() as exc:
+        docs.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     results = []
     try:
         for module in compiled:
@@ -58,6 +75,8 @@ def install(
                     "version": result.version,
                     "previous": result.previous,
                     "created": result.created,
+                    "references": module.manifest.references,
+                    "strand": module.manifest.strand,
                 }
             )
     finally:

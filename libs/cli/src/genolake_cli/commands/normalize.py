@@ -28,6 +28,16 @@ def normalize(
     keep_ref_blocks: Annotated[
         bool, typer.Option(help="Keep gVCF reference blocks (<NON_REF>/<*>) instead of dropping them.")
     ] = False,
+    id_reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="Fill missing rsIDs from this variant-position reference (a folder, or a VCF/parquet "
+            "source with --reference-build); the rsid_filled column marks them."
+        ),
+    ] = None,
+    reference_build: Annotated[
+        str | None, typer.Option(help="Genome build of an --id-reference source file.")
+    ] = None,
 ) -> None:
     """Normalize one sample of a VCF into the GenoLake parquet layout; prints the counts as JSON."""
     from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
@@ -48,7 +58,13 @@ def normalize(
         typer.echo(f"error: invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(code=2) from exc
     try:
-        result = normalize_single(vcf, out, sample=sample, settings=settings)
+        reference = None
+        if id_reference is not None:
+            from genolake_annotation.modules.registry import default_cache_dir
+            from genolake_annotation.reference import load_reference
+
+            reference = load_reference(id_reference, reference_build, default_cache_dir())
+        result = normalize_single(vcf, out, sample=sample, settings=settings, id_reference=reference)
     except (NormalizeError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
