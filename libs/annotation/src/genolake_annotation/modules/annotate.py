@@ -4,7 +4,9 @@ Rules:
 
 - **Keys.** A module row is matched by position (chrom, start, ref: the normalized ``chrom``/``start``/
   ``ref``) when it has all three and the module's genome build agrees with the sample's (read from the
-  normalization metadata; an unknown sample build is assumed to agree), else by ``rsid`` (the normalized
+  normalization metadata; an unknown sample build is assumed to agree when the sample has no rsIDs;
+  when it has some, rows with an rsID are matched by rsID, which does not depend on the build), else by
+  ``rsid`` (the normalized
   ``rsid``, the record's first ``rs`` ID). A module compiled with a variant-position reference also
   carries positions per build (``positions.parquet``): a row with a resolved position on the sample's
   build is matched by that position (palindromic and other undecided rows have none: rsID). A
@@ -149,7 +151,9 @@ def _resolved_positions(module: CompiledModule, sample_build: str | None) -> pl.
     )
 
 
-def prepare_modules(modules: Sequence[CompiledModule], sample_build: str | None) -> PreparedModules:
+def prepare_modules(
+    modules: Sequence[CompiledModule], sample_build: str | None, sample_has_ids: bool = False
+) -> PreparedModules:
     """Assign every module row to a locus and a key (position or rsid); see the module docstring."""
     names = [m.name for m in modules]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -164,7 +168,10 @@ def prepare_modules(modules: Sequence[CompiledModule], sample_build: str | None)
         build = module.manifest.genome_build
         own_build_agrees = not (build and sample_build and build != sample_build)
         has_own = pl.col("chrom").is_not_null() & pl.col("start").is_not_null() & pl.col("ref").is_not_null()
-        use_own = has_own & pl.lit(own_build_agrees)
+        if sample_build is None and sample_has_ids:  # rsIDs do not depend on the build: the safer key
+            use_own = has_own & pl.col("rsid").is_null()
+        else:
+            use_own = has_own & pl.lit(own_build_agrees)
         resolved = _resolved_positions(module, sample_build)
         if resolved is not None:
             w = w.join(resolved, on="module_row", how="left", maintain_order="left")
@@ -391,7 +398,8 @@ def annotate(
     run_id = run_id or uuid.uuid4().hex
     metadata = read_normalize_metadata(sample) or {}
     sample_build = metadata.get("build") if isinstance(metadata.get("build"), str) else None
-    prepared = prepare_modules(opened, sample_build)  # type: ignore[arg-type]
+    has_ids = _has_rsids(sample)
+    prepared = prepare_modules(opened, sample_build, has_ids)  # type: ignore[arg-type]
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with AtomicOutputs() as atomic, tempfile.TemporaryDirectory(prefix=".annotate-", dir=out_dir) as tmp:
@@ -403,7 +411,7 @@ def annotate(
             engine, sample, prepared, temps[ANNOTATIONS_FILE], Path(tmp), memory_limit, threads
         )
         annotations = pl.read_parquet(temps[ANNOTATIONS_FILE])
-        summaries = summarize(opened, prepared, outcomes, annotations, _has_rsids(sample))
+        summaries = summarize(opened, prepared, outcomes, annotations, has_ids)
         _matched_studies(opened, annotations).write_parquet(temps[STUDIES_FILE], compression="zstd")
         temps[SUMMARY_FILE].write_bytes(_json_bytes({"modules": [s.model_dump() for s in summaries]}))
         lineage = {

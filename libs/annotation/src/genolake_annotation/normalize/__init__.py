@@ -50,7 +50,8 @@ No-calls (``./.``) are kept (``genotype`` null) and counted in ``no_calls``.
 
 Genome build: from the header's contig lengths (chromosomes 1-22, X, Y), else its ``##reference`` /
 ``##assembly`` line, else (during normalization) positions beyond a chromosome's end in one build.
-``settings.expected_build`` raises :class:`BuildMismatchError` on a mismatch; an undetectable build passes.
+``settings.expected_build`` raises :class:`BuildMismatchError` on a mismatch; an undetectable build passes
+and is then recorded as the declared one (``build_source = "declared"``).
 
 Files: each output is written to ``.<name>.part-<random>.tmp`` beside it and moved into place with
 ``os.replace`` only after every requested output succeeded; any error removes the temporary files and

@@ -54,7 +54,7 @@ _NAME_PATTERNS: dict[Build, re.Pattern[str]] = {
 
 _CHR_PREFIX = re.compile(r"^chr", re.IGNORECASE)
 
-BuildSource = Literal["contigs", "reference", "positions"]
+BuildSource = Literal["contigs", "reference", "positions", "declared"]  # declared: expected_build
 
 
 def normalize_chrom_name(name: str) -> str:

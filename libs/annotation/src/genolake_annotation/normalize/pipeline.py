@@ -102,6 +102,8 @@ def _result(
     ids_filled: int | None = None,
 ) -> NormalizeResult:
     build, source = _build(header, stats)
+    if build is None and settings.expected_build is not None:  # nothing contradicts what was declared
+        build, source = settings.expected_build, "declared"
     return NormalizeResult(
         sample=sample,
         source=vcf,
@@ -150,19 +152,21 @@ def normalize_vcf(
     stats = RunStats(indices, settings.active_checks(), track_positions=header.detected_build is None)
     frame = stage_frame(vcf, header, indices)
     frame = frame.with_columns(_reason(settings, k).alias(f"reason_{k}") for k in indices)
-    frame = frame.map_batches(stats.update, streamable=True, schema=frame.collect_schema())
     reference_info = None
     if id_reference is not None:
         from genolake_annotation.reference.fill import fill_rsids
 
-        if header.detected_build is not None and header.detected_build != id_reference.build:
+        vcf_build = header.detected_build or settings.expected_build
+        if vcf_build is not None and vcf_build != id_reference.build:
             raise BuildMismatchError(
-                id_reference.build, header.detected_build, "the ID reference's build vs the VCF header's"
+                id_reference.build, vcf_build, "the ID reference's build vs the VCF's (header or declared)"
             )
         frame = fill_rsids(frame, id_reference)
         reference_info = id_reference.manifest.lineage()
     else:
         frame = frame.with_columns(pl.lit(False).alias("rsid_filled"))
+    # stats last: every sink reads this one (shared) plan, so each record is counted once
+    frame = frame.map_batches(stats.update, streamable=True, schema=frame.collect_schema())
 
     with AtomicOutputs() as atomic:
         temps: dict[str, Path] = {}

@@ -7,15 +7,16 @@ Rules:
   refuse any external load. PubMed ids are plain ``<a href>`` links (followed only when clicked).
 - **Escaping**: Jinja2 with autoescape on; every value from modules, annotations or provenance is text.
   Module colours are used only if they are ``#rrggbb``; links are built only from digit-only PubMed ids.
-- **Content**: summary statistics (input, build, normalization counts, per-module matched / unmatched /
-  skipped loci with reasons, a stacked bar each); each ``layout: categories`` module (LongevityMap) as
-  its categories in manifest order (all of them, empty ones included) with the per-category total
-  weight (sum of the matched rows' weights), the module total and a diverging bar chart of the
-  category totals; every other module as one table (with its total weight); each variant row with an
-  expandable ``<details>`` of its studies; a PRS section when ``prs`` has rows (columns ``pgs_id``,
-  ``score_sum``, ``match_rate``, ``percentile``, ``percentile_reason``); provenance (the caller's
-  ``provenance`` mapping, run id, engine, code version, normalization filters, build, module versions,
-  sources and file digests).
+- **Content**: summary statistics (input, build, normalization counts, per-module loci: matched,
+  genotype differs, no record at this position, a record but no call, could not be looked for (with a
+  one-line hint on how to fix it when any), other reasons, a stacked bar each); each ``layout:
+  categories`` module (LongevityMap) as its categories in manifest order (all of them, empty ones
+  included) with the per-category total weight (sum of the matched rows' weights), the module total and
+  a diverging bar chart of the category totals; every other module as one table (with its total weight);
+  each variant row with an expandable ``<details>`` of its studies; a PRS section when ``prs`` has rows
+  (columns ``pgs_id``, ``score_sum``, ``match_rate``, ``percentile``, ``percentile_reason``); provenance
+  (the caller's ``provenance`` mapping, run id, engine, code version, normalization filters, build,
+  module versions, sources and file digests).
 - **Machine-readable totals**: category total rows carry ``data-module``, ``data-category`` and
   ``data-total`` (the full-precision sum), module totals ``data-module-total``.
 
@@ -183,17 +184,35 @@ def _module_sections(frames: AnnotationFrames) -> list[dict[str, Any]]:
     return sections
 
 
+# The summary table's columns: what a reader needs to tell apart for each locus (see match_common).
+LOCUS_COLUMNS = (
+    ("genotype_differs", "genotype differs"),
+    ("no_record", "no record at this position"),
+    ("no_call", "record but no call"),
+    ("not_searchable", "could not be looked for"),
+)
+NOT_SEARCHABLE_HINT = (
+    "Loci that could not be looked for are known to their module by rsID only, and this sample's VCF has "
+    "no rsIDs: install a variant-position reference (genolake reference install) and reinstall the "
+    "modules, or fill the IDs at normalization (GENOLAKE_NORMALIZE_FILL_IDS=true)."
+)
+
+
 def _summary_rows(frames: AnnotationFrames) -> list[dict[str, Any]]:
     out = []
+    shown = {key for key, _ in LOCUS_COLUMNS}
     for s in frames.summary:
-        given = s.get("reasons", {})
-        order = [r for r in REASONS if r != "matched"] + sorted(set(given) - set(REASONS))
+        given = dict(s.get("reasons", {}))
+        if "not_in_sample" in given:  # summaries written before no_record/not_searchable existed
+            given["no_record"] = given.get("no_record", 0) + given.pop("not_in_sample")
+        order = [r for r in REASONS if r != "matched" and r not in shown] + sorted(set(given) - set(REASONS))
         reasons = [
             (OUTCOME_OF_REASON.get(r, "other"), r.replace("_", " "), given[r]) for r in order if given.get(r)
         ]
         out.append(
             {
                 **s,
+                "columns": [given.get(key, 0) for key, _ in LOCUS_COLUMNS],
                 "reason_list": reasons,
                 "bar": outcome_bar(s.get("matched", 0), s.get("unmatched", 0), s.get("skipped", 0)),
             }
@@ -247,6 +266,12 @@ def _provenance(frames: AnnotationFrames, provenance: Mapping[str, object]) -> d
                 "source": m.get("source"),
                 "genome_build": m.get("genome_build") or "—",
                 "key_used": m.get("key_used"),
+                "references": ", ".join(
+                    f"{build} {info.get('version')} ({info.get('source')})"
+                    for build, info in sorted((m.get("references") or {}).items())
+                )
+                or "—",
+                "strand": ", ".join(f"{k} {v}" for k, v in (m.get("strand") or {}).items() if v) or "—",
                 "files": [(f, (e or {}).get("sha256", "")) for f, e in sorted(files.items())],
             }
         )
@@ -287,10 +312,13 @@ def render_report(
     user = provenance.get("user")
     title = str(provenance.get("title") or f"GenoLake report — {user + '/' if user else ''}{sample}")
     prs_rows = _prs_rows(prs)
+    summary = _summary_rows(frames)
     context = {
         "title": title,
         "stats": _stats(frames),
-        "summary": _summary_rows(frames),
+        "summary": summary,
+        "locus_columns": [label for _, label in LOCUS_COLUMNS],
+        "not_searchable_hint": NOT_SEARCHABLE_HINT if any(row["columns"][3] for row in summary) else None,
         "sections": _module_sections(frames),
         "prs": prs_rows,
         "prs_chart": percentile_bars([(r["pgs_id"], r["percentile"]) for r in prs_rows])
