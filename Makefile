@@ -4,21 +4,32 @@
 install:
 	bash scripts/install-native.sh
 
-up: install
-	uv run genolake stack up
+# Where the native stack lives and its first port (override: make demo STACK_ROOT=data/stack-x PORT_BASE=22100).
+STACK_ROOT ?= data/stack
+PORT_BASE ?= 19000
+STACK = --root $(STACK_ROOT) --port-base $(PORT_BASE)
 
+up: install
+	uv run genolake stack up $(STACK)
+
+# The demo reads only files shipped in the repository (examples/, see examples/README.md).
+DEMO_ENV = GENOLAKE_ENV_FILE=$(STACK_ROOT)/genolake.env
 demo: up
-	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake modules install --modules-dir ../shared/data/modules
-	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake scores install \
-	  --file ../shared/data/pgs/PGS000001_hmPOS_GRCh38.txt.gz --file ../shared/data/pgs/PGS000002_hmPOS_GRCh38.txt.gz
-	GENOLAKE_ENV_FILE=data/stack/genolake.env uv run genolake submit --intent analyze --scores PGS000001,PGS000002 \
-	  --vcf ../shared/data/vcf/antku_small.vcf --user demo --sample antku --build GRCh38 --wait 300
+	$(DEMO_ENV) uv run genolake reference install --build GRCh38 \
+	  --file examples/reference/ensembl105.longevity_sites.GRCh38.vcf.gz
+	$(DEMO_ENV) uv run genolake modules install
+	$(DEMO_ENV) uv run genolake scores install \
+	  --file examples/pgs/PGS000001_hmPOS_GRCh37.txt.gz --file examples/pgs/PGS000002_hmPOS_GRCh37.txt.gz
+	mkdir -p data/demo
+	$(DEMO_ENV) uv run genolake submit --intent analyze --scores PGS000001,PGS000002 \
+	  --vcf examples/vcf/NA12878.exome.slice.GRCh37.vcf.gz --user demo --sample na12878 --build GRCh37 \
+	  --wait 300 --report-out data/demo/report.html
 
 down:
-	uv run genolake stack down
+	uv run genolake stack down $(STACK)
 
 status:
-	uv run genolake stack status
+	uv run genolake stack status $(STACK)
 
 lint: install
 	uv run ruff check .

@@ -8,11 +8,11 @@ another rule); the others stay, so their outputs are not reported as produced by
 
 from __future__ import annotations
 
-NORMALIZED_VARIANTS = "normalize-1"
+NORMALIZED_VARIANTS = "normalize-2"
 PRS_SCORES = "prs-1"
-SAMPLE_ANNOTATIONS = "annotate-1"
-SAMPLE_REPORT = "report-1"
-ANNOTATION_MODULES = "modules-1"
+SAMPLE_ANNOTATIONS = "annotate-2"
+SAMPLE_REPORT = "report-2"
+ANNOTATION_MODULES = "modules-2"
 
 
 def object_metadata(run_id: str, batch_id: str | None, code_version: str) -> dict[str, str]:

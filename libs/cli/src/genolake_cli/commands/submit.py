@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from genolake_core.layout import manifests_prefix, uploads_prefix
+from genolake_core.layout import manifests_prefix, report_key, uploads_prefix
 
 FINAL = {"success", "failed", "rejected"}  # ManifestStatus values (genolake_core.docstore imports pymongo)
 
@@ -29,8 +29,15 @@ def submit(
         str | None,
         typer.Option(help="Installed scores to compute (analyze only), comma-separated: PGS000001,..."),
     ] = None,
+    report_out: Annotated[
+        Path | None, typer.Option(help="With --intent analyze --wait: save the partition's report here.")
+    ] = None,
 ) -> None:
     """Upload VCF + manifest; print the batch id (and the final status with --wait)."""
+    if report_out is not None and (intent != "analyze" or wait <= 0):
+        raise typer.BadParameter(
+            "--report-out goes with --intent analyze and --wait", param_hint="--report-out"
+        )
     score_ids = [s.strip() for s in (scores or "").split(",") if s.strip()]
     if score_ids and intent != "analyze":
         raise typer.BadParameter("--scores goes with --intent analyze", param_hint="--scores")
@@ -77,6 +84,10 @@ def submit(
                         default=str,
                     )
                 )
+                if doc["status"] == "success" and report_out is not None:
+                    partition = (doc.get("partitions") or [""])[0]
+                    store.download(settings.lake_bucket, report_key(*partition.split("/", 1)), report_out)
+                    typer.echo(f"report of {partition} saved to {report_out}")
                 raise typer.Exit(0 if doc["status"] == "success" else 1)
             time.sleep(1)
     finally:

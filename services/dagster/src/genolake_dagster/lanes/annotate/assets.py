@@ -40,6 +40,9 @@ def lineage_metadata(lineage: dict[str, Any], normalized_object: dict[str, str])
     return {
         "modules": {m["name"]: m["version"] for m in lineage.get("modules", [])},
         "module_sources": {m["name"]: m.get("source") for m in lineage.get("modules", [])},
+        # the variant-position references each module was compiled with ({} = none)
+        "module_references": {m["name"]: m.get("references") or {} for m in lineage.get("modules", [])},
+        "id_reference": normalize.get("id_reference"),
         "normalize_settings": normalize.get("settings"),
         "normalize_run_id": normalized_object.get("run-id"),
         "normalize_code_version": normalized_object.get("code-version"),

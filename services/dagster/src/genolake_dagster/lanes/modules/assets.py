@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, M
 from genolake_annotation.modules import ModuleSpecError, load_spec
 from genolake_annotation.modules.compile import compile_spec
 from genolake_annotation.modules.lake import ModuleConflictError, publish_module
+from genolake_annotation.reference.lake import fetch_installed_references
 
 from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.resources import PlatformResource
@@ -46,7 +47,10 @@ def annotation_modules(
         except (ValueError, ModuleSpecError) as exc:
             raise Failure(f"module spec of batch {config.batch_id}: {exc}") from exc
         source = f"s3://{settings.landing_bucket}/{objects['module_spec'][0]}"
-        module = compile_spec(spec, Path(tmp) / "compiled", source=source)
+        with platform.docs() as docs:
+            # compiled to positions against the installed variant-position references (none: as authored)
+            references = fetch_installed_references(store, docs, settings.lake_bucket, Path(tmp) / "refs")
+        module = compile_spec(spec, Path(tmp) / "compiled", source=source, references=references)
         with platform.docs() as docs:
             try:
                 result = publish_module(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetSpec, Config, Failure, MaterializeResult, MetadataValue, asset
 from genolake_annotation.normalize import NormalizeSettings, normalize_single
+from genolake_annotation.reference.lake import fetch_installed_reference
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import normalized_key
 from genolake_core.objectstore import sha256_file
@@ -68,7 +69,24 @@ def normalized_variants(
         if config.vcf_sha256 is not None and (digest := sha256_file(local_vcf)) != config.vcf_sha256:
             raise Failure(f"sha256 of {config.vcf_key} is {digest}, manifest says {config.vcf_sha256}")
         output = Path(tmp) / "variants.parquet"
-        result = normalize_single(local_vcf, output, sample=config.vcf_sample, settings=normalize_settings)
+        id_reference = None
+        if settings.normalize_fill_ids:
+            with platform.docs() as docs:
+                id_reference = fetch_installed_reference(
+                    store, docs, settings.lake_bucket, config.genome_build, Path(tmp) / "reference"
+                )
+            if id_reference is None:
+                context.log.warning(
+                    f"GENOLAKE_NORMALIZE_FILL_IDS is on but no variant-position reference is installed for "
+                    f"{config.genome_build}: rsIDs are not filled (genolake reference install)"
+                )
+        result = normalize_single(
+            local_vcf,
+            output,
+            sample=config.vcf_sample,
+            settings=normalize_settings,
+            id_reference=id_reference,
+        )
         key = normalized_key(user, sample)
         digest = store.put_file(
             output,
@@ -93,6 +111,8 @@ def normalized_variants(
             "vcf_sample": config.vcf_sample,
             "batch_id": config.batch_id,
             "settings": MetadataValue.json(normalize_settings.model_dump(mode="json")),
+            "id_reference": MetadataValue.json(result.id_reference or {}),
+            "ids_filled": result.ids_filled or 0,
             "code_version": CODE_VERSION,
         }
     )
