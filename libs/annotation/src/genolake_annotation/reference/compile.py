@@ -4,8 +4,9 @@ write ``positions.parquet`` and ``compile_report.json`` beside the tables, and r
 the manifest.
 
 The version of a module compiled with references is its version plus ``-r`` and the first 8 hex digits
-of a digest of the references' (build, positions sha256): the same source compiled with another reference
-(or none) is another version, so a published version never changes content.
+of a digest of the references' (build, positions sha256) and :data:`RESOLVE_VERSION`: the same source
+compiled with another reference (or none, or another resolver) is another version, so a published
+version never changes content. A flipped row's conclusion says how it was authored.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import polars as pl
 from genolake_annotation.reference.resolve import resolve_rows
 from genolake_annotation.reference.table import VariantReference
 
+RESOLVE_VERSION = "1"  # bump when resolve_rows writes other content for the same inputs
+
 
 def reference_tag(references: Sequence[VariantReference]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"resolve-{RESOLVE_VERSION}\0".encode())
     for ref in sorted(references, key=lambda r: r.build):
         digest.update(f"{ref.build}\0{ref.manifest.positions_sha256}\0".encode())
     return digest.hexdigest()[:8]

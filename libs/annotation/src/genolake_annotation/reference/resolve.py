@@ -285,6 +285,11 @@ def resolve_rows(
                 new["allele"] = het
             else:
                 new["genotype"] = list(genotype)
+            if new.get("conclusion"):
+                new["conclusion"] = (
+                    f"{new['conclusion']} [Authored on the minus strand as {decision['genotype']}; forward "
+                    f"genotype {decision['result']}.]"
+                )
         index = len(kept_rows)
         kept_rows.append(new)
         if decision["action"] not in KEEPS_POSITION:
