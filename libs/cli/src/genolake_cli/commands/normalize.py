@@ -64,7 +64,8 @@ def normalize(
             from genolake_annotation.reference import load_reference
 
             reference = load_reference(id_reference, reference_build, default_cache_dir())
-        result = normalize_single(vcf, out, sample=sample, settings=settings, id_reference=reference)
+        extra = {"id_reference": reference} if reference is not None else {}
+        result = normalize_single(vcf, out, sample=sample, settings=settings, **extra)  # type: ignore[arg-type]
     except (NormalizeError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
