@@ -159,6 +159,21 @@ def csv_expected(
     return found
 
 
+def compiled_version(docs: DocStore, authored: str) -> str:
+    """A registered spec's version as installed: with variant-position references installed (another
+    test may have installed one in this stack) it is compiled against them and carries their tag."""
+    from genolake_annotation.reference.compile import reference_tag
+    from genolake_annotation.reference.table import ReferenceManifest, VariantReference
+
+    installed = docs.installed_references()
+    if not installed:
+        return authored
+    refs = [
+        VariantReference(Path("."), ReferenceManifest.model_validate(info)) for info in installed.values()
+    ]
+    return f"{authored}-r{reference_tag(refs)}"
+
+
 def test_modules_analyze_and_reannotation(
     settings: Settings,
     store: ObjectStore,
@@ -213,7 +228,7 @@ def test_modules_analyze_and_reannotation(
         timeout=180,
     )
     assert doc["status"] == "success", doc.get("errors") or doc.get("reasons")
-    assert docs.installed_modules()[PANEL]["version"] == "1.0.0"
+    assert docs.installed_modules()[PANEL]["version"] == compiled_version(docs, "1.0.0")
 
     # 3. analyze: one Dagster run does normalize -> annotate -> PRS -> report.
     vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
@@ -300,7 +315,9 @@ def test_modules_analyze_and_reannotation(
             and unchanged.headers["etag"] == served.headers["etag"]
         )
     catalog = {m["name"]: m for m in api.get("/modules", headers=auth).json()}
-    assert catalog[PANEL]["version"] == "1.0.0" and catalog[PANEL]["key"] == "position"
+    assert (
+        catalog[PANEL]["version"] == compiled_version(docs, "1.0.0") and catalog[PANEL]["key"] == "position"
+    )
     assert {name: m["version"] for name, m in catalog.items() if name in shipped} == shipped
     served_run = api.get(f"/runs/{run['run_id']}", headers=auth).json()
     assert served_run["assets"]["sample_annotations"]["lineage"] == lineage
@@ -319,7 +336,9 @@ def test_modules_analyze_and_reannotation(
     def reannotated() -> dict[str, Any] | None:
         part = docs.partitions.find_one({"_id": f"{user}/antku"}) or {}
         assets = part.get("assets", {})
-        fresh = assets.get("sample_annotations", {}).get("modules", {}).get(PANEL) == "1.1.0"
+        fresh = assets.get("sample_annotations", {}).get("modules", {}).get(PANEL) == compiled_version(
+            docs, "1.1.0"
+        )
         return (
             part
             if fresh and assets["sample_report"]["run_id"] == assets["sample_annotations"]["run_id"]
