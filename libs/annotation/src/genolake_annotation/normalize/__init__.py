@@ -30,9 +30,9 @@ af          List(Float64)    INFO AF (Number=A) when the header declares INFO AF
 ids         List(String)     every ID (``;``-separated); ``[]`` for ``.``
 end         Int64            INFO END (when declared in the header and present), else
                              ``start + len(ref) - 1``
-rsid_filled Boolean          true when ``rsid`` was filled from a variant-position reference (the VCF's
-                             ID had no rsID; ``id_reference=``, genolake_annotation.reference.fill), else
-                             false
+rsid_filled Boolean          only when normalized with ``id_reference=`` (genolake_annotation.reference.fill;
+                             absent otherwise, so normalization without it costs nothing more): true
+                             when ``rsid`` was filled from the reference (the VCF's ID had no rsID)
 =========== ================ ==============================================================================
 
 Records: one output row per kept VCF record, in file order. A record is dropped (and counted in

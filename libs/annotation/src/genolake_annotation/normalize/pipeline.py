@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
 OUTPUT_COLUMNS = (
     "chrom", "start", "rsid", "ref", "alts", "gt", "genotype", "filter", "qual", "dp", "af", "ids", "end",
-    "rsid_filled",
 )  # fmt: skip
+FILLED_COLUMN = "rsid_filled"  # appended only when a variant-position reference filled rsIDs
 SCHEMA_VERSION = 1
 PARQUET_COMPRESSION: Final = "zstd"
 PARQUET_COMPRESSION_LEVEL = 1  # the codec other readers see is unchanged; level 1 is the cheapest to write
@@ -163,8 +163,6 @@ def normalize_vcf(
             )
         frame = fill_rsids(frame, id_reference)
         reference_info = id_reference.manifest.lineage()
-    else:
-        frame = frame.with_columns(pl.lit(False).alias("rsid_filled"))
     # stats last: every sink reads this one (shared) plan, so each record is counted once
     frame = frame.map_batches(stats.update, streamable=True, schema=frame.collect_schema())
 
@@ -180,7 +178,7 @@ def normalize_vcf(
             sinks.append(
                 frame.filter(pl.col(f"reason_{k}").is_null())
                 .rename(rename)
-                .select(OUTPUT_COLUMNS)
+                .select(OUTPUT_COLUMNS if id_reference is None else (*OUTPUT_COLUMNS, FILLED_COLUMN))
                 .sink_parquet(
                     temps[sample],
                     compression=PARQUET_COMPRESSION,
