@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import uuid
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -37,9 +38,10 @@ def test_reference_install_sources_lineage_and_module_compilation(
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     # 1. from a local file: objects in the lake (manifest last), the Mongo index names the version
-    first = _install("--build", "GRCh38", "--file", str(ensembl_grch38_sites), "--version", "ens105-slice")
-    assert first["created"] is True and first["version"] == "ens105-slice"
-    prefix = variant_reference_prefix("GRCh38", "ens105-slice")
+    version = f"ens105-{uuid.uuid4().hex[:8]}"  # the stack's lake may outlive one test session
+    first = _install("--build", "GRCh38", "--file", str(ensembl_grch38_sites), "--version", version)
+    assert first["created"] is True and first["version"] == version
+    prefix = variant_reference_prefix("GRCh38", version)
     manifest_obj = tmp_path / "reference.json"
     store.download(settings.lake_bucket, prefix + "reference.json", manifest_obj)
     manifest = json.loads(manifest_obj.read_text())
@@ -50,13 +52,11 @@ def test_reference_install_sources_lineage_and_module_compilation(
     assert info.metadata["sha256"] == sha256_file(positions) == manifest["positions_sha256"]
     assert pl.read_parquet(positions).height == manifest["rows"]
     indexed = docs.installed_references()["GRCh38"]
-    assert (indexed["version"], indexed["positions_sha256"]) == ("ens105-slice", manifest["positions_sha256"])
+    assert (indexed["version"], indexed["positions_sha256"]) == (version, manifest["positions_sha256"])
 
     # the same again: nothing changes; other content under the same version: refused, naming why
     assert (
-        _install("--build", "GRCh38", "--file", str(ensembl_grch38_sites), "--version", "ens105-slice")[
-            "created"
-        ]
+        _install("--build", "GRCh38", "--file", str(ensembl_grch38_sites), "--version", version)["created"]
         is False
     )
     other = tmp_path / "other.vcf"
@@ -65,17 +65,17 @@ def test_reference_install_sources_lineage_and_module_compilation(
     records = [line for line in text if not line.startswith("#")]
     other.write_text("".join([line for line in text if line.startswith("#")] + records[:100]))
     refused = CliRunner().invoke(
-        app, ["reference", "install", "--build", "GRCh38", "--file", str(other), "--version", "ens105-slice"]
+        app, ["reference", "install", "--build", "GRCh38", "--file", str(other), "--version", version]
     )
     assert refused.exit_code == 1 and "already installed with other content" in refused.stderr
-    assert docs.installed_references()["GRCh38"]["version"] == "ens105-slice"
+    assert docs.installed_references()["GRCh38"]["version"] == version
 
     # 2. from S3 (any bucket the platform reaches) and 3. from Hugging Face (a stand-in Hub)
     store.put_file(other, settings.landing_bucket, "uploads/admin/reference/other.vcf")
     from_s3 = _install(
         "--build", "GRCh38", "--source", f"s3://{settings.landing_bucket}/uploads/admin/reference/other.vcf"
     )
-    assert from_s3["source_sha256"] == sha256_file(other) and from_s3["previous"] == "ens105-slice"
+    assert from_s3["source_sha256"] == sha256_file(other) and from_s3["previous"] == version
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     _FakeHub.files = {"grch38/sites.vcf.gz": ensembl_grch38_sites.read_bytes()}
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeHub)
