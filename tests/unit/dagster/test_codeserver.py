@@ -1,0 +1,36 @@
+"""The native code server's warm run workers (genolake_dagster.codeserver)."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+
+from dagster._grpc.server import DagsterApiServer
+
+
+def test_dagster_still_starts_runs_through_the_context_we_replace() -> None:
+    # codeserver.py swaps DagsterApiServer._mp_ctx; a Dagster upgrade that renames it must fail here.
+    assert "self._mp_ctx = multiprocessing.get_context(" in inspect.getsource(DagsterApiServer.__init__)
+    assert "self._mp_ctx.Process(" in inspect.getsource(DagsterApiServer.StartRun)
+
+
+def test_the_warm_module_imports_without_settings_or_services() -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GENOLAKE_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import genolake_dagster.warm"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_use_warm_workers_makes_servers_fork_from_the_forkserver() -> None:
+    code = (
+        "from genolake_dagster.codeserver import use_warm_workers\n"
+        "from dagster._grpc.server import DagsterApiServer\n"
+        "use_warm_workers(); use_warm_workers()\n"
+        "assert DagsterApiServer.__init__._genolake_warm\n"
+        "import multiprocessing.forkserver as f; assert f._forkserver._forkserver_pid is not None\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
