@@ -8,6 +8,7 @@ from genolake_cli.commands import (
     admin,
     analyze,
     annotate,
+    backup,
     bootstrap,
     manifest,
     modules,
@@ -28,6 +29,8 @@ app.command("report")(report.report)
 app.command("analyze")(analyze.analyze)
 app.command("submit")(submit.submit)
 app.command("bootstrap")(bootstrap.bootstrap)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(stack.app, name="stack")
 app.add_typer(manifest.app, name="manifest")
 app.add_typer(admin.app, name="admin")

@@ -35,6 +35,7 @@ PG_BIN_CANDIDATES = (
 )
 DEFAULT_BIN_DIR = Path.home() / ".cache" / "genolake" / "bin"
 FERRETDB_DATABASE = "ferretdb"  # FerretDB's PostgreSQL backend: 5-15x faster queries here than its SQLite one
+INCOMPLETE_MARKER = "RESTORE_INCOMPLETE"  # written by `genolake restore` until the restore is whole
 
 
 class StackError(RuntimeError):
@@ -178,7 +179,11 @@ class NativeStack:
         return values
 
     def settings(self) -> Settings:
-        return Settings(_env_file=self.env_file)  # type: ignore[call-arg]
+        """The settings the stack's services run with: its env file, whatever this process's environment
+        says (GENOLAKE_* variables of the caller, e.g. of another stack, do not override them)."""
+        prefix = "GENOLAKE_"
+        values = {key.removeprefix(prefix).lower(): value for key, value in self.env().items()}
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     def process_env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("GENOLAKE_")}
@@ -253,10 +258,10 @@ class NativeStack:
             ),
             Service(
                 "code-server",
-                [
-                    self._venv_bin("dagster"),
-                    "code-server",
-                    "start",
+                [  # Dagster's gRPC server with run workers forked warm (genolake_dagster.codeserver)
+                    sys.executable,
+                    "-m",
+                    "genolake_dagster.codeserver",
                     "-h",
                     "127.0.0.1",
                     "-p",
@@ -495,22 +500,32 @@ class NativeStack:
 
     # --- public ----------------------------------------------------------------------------
 
-    def up(self) -> BootstrapReport:
-        """Start every service (those already running are left alone) and bootstrap state."""
+    def up_storage(self) -> BootstrapReport:
+        """Start Postgres, MinIO and FerretDB (idempotent) and bootstrap buckets, indexes, Dagster's DB."""
         env = self.process_env()
         for folder in ("minio", "ferretdb-state"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         self._write_dagster_files()
         self._postgres_up()
         self._ensure_ferretdb_database()
-        services = self.services()
-        for service in services[:2]:  # storage first: minio, ferretdb
+        for service in self.services()[:2]:  # storage first: minio, ferretdb
             self._start(service, env)
-        settings = self.settings()
         from genolake_core.bootstrap import bootstrap  # boto3, pymongo: only when the stack starts
 
-        report = bootstrap(settings, admin_dsn=self._admin_dsn())
-        for service in services[2:]:
+        return bootstrap(self.settings(), admin_dsn=self._admin_dsn())
+
+    def up(self, *, allow_incomplete: bool = False) -> BootstrapReport:
+        """Start every service (those already running are left alone) and bootstrap state.
+
+        Refuses a root that a restore left incomplete (`RESTORE_INCOMPLETE`): it would run pipelines
+        on half of a platform's state.
+        """
+        marker = self.root / INCOMPLETE_MARKER
+        if marker.is_file() and not allow_incomplete:
+            raise StackError(f"{self.root} holds an incomplete restore: {marker.read_text().strip()}")
+        report = self.up_storage()
+        env = self.process_env()
+        for service in self.services()[2:]:
             self._start(service, env)
         return report
 
