@@ -171,7 +171,7 @@ def test_backup_then_restore_into_a_fresh_stack(
     # 3. A damaged backup is refused before anything is started, naming the file.
     damaged = tmp_path / "damaged"
     shutil.copytree(backup_dir, damaged)
-    blob = sorted((damaged / "s3" / settings.lake_bucket / "blobs").iterdir())[0]
+    blob = min((damaged / "s3" / settings.lake_bucket / "blobs").iterdir())
     data = blob.read_bytes()
     blob.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit flipped, same size
     refused = genolake(
