@@ -42,6 +42,7 @@ VCF = SHARED / "vcf" / "antku_small.vcf"
 MODULES_DIR = SHARED / "modules"
 WORK = ROOT / "data" / "bench" / "batch"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+IDLE_SECONDS = 20
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -84,33 +85,41 @@ def _proc_table() -> dict[int, tuple[int, float]]:
     return table
 
 
-def stack_cpu_seconds(roots: list[int]) -> float:
-    """CPU seconds used so far by the process trees under `roots` (exited children are counted in
-    their parents' cutime/cstime once waited for, which every service here does)."""
+def stack_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each service's process tree (exited children are counted in their
+    parents' cutime/cstime once waited for, which every service here does)."""
     table = _proc_table()
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo, seen = 0.0, [pid for pid in roots if pid in table], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        total += table[pid][1]
-        todo.extend(children.get(pid, []))
-    return total
+    result = {}
+    for name, root in roots.items():
+        total, todo, seen = 0.0, [root] if root in table else [], set()
+        while todo:
+            pid = todo.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            total += table[pid][1]
+            todo.extend(children.get(pid, []))
+        result[name] = total
+    return result
 
 
-def stack_roots(root: Path) -> list[int]:
+def stack_roots(root: Path) -> dict[str, int]:
+    """service name -> pid of its process (Postgres: the postmaster, with its backends)."""
     from genolake_cli.stack import NativeStack
 
     stack = NativeStack(root, ROOT)
-    pids = [int(p.read_text()) for p in (root / "pids").glob("*.pid")]
+    pids = {p.stem: int(p.read_text()) for p in (root / "pids").glob("*.pid")}
     postmaster = stack.pg_base() / "data" / "postmaster.pid"
     if postmaster.is_file():
-        pids.append(int(postmaster.read_text().splitlines()[0]))
+        pids["postgres"] = int(postmaster.read_text().splitlines()[0])
     return pids
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after.get(name, 0.0) - value for name, value in before.items()}
 
 
 # --- the peer -------------------------------------------------------------------------------
@@ -304,6 +313,10 @@ def bench_lane(root: Path, lane: str, vcfs: list[Path], timeout: float) -> bool:
     user = f"bench{uuid.uuid4().hex[:8]}"
     tag = lane[0]
     roots = stack_roots(root)
+    idle_before = stack_cpu_seconds(roots)
+    time.sleep(IDLE_SECONDS)  # the platform's own background (sensor ticks, daemon loops), no work
+    idle = cpu_delta(idle_before, stack_cpu_seconds(roots))
+    idle_rate = sum(idle.values()) / IDLE_SECONDS
     load_before = os.getloadavg()[0]
     cpu_before = stack_cpu_seconds(roots)
     started = time.time()
@@ -311,7 +324,8 @@ def bench_lane(root: Path, lane: str, vcfs: list[Path], timeout: float) -> bool:
     uploaded = time.time() - started
     done, failed = wait_batch(store, docs, settings, items, timeout)
     total = (max(done.values()) if done else time.time()) - started
-    cpu = stack_cpu_seconds(roots) - cpu_before
+    per_service = cpu_delta(cpu_before, stack_cpu_seconds(roots))
+    cpu = sum(per_service.values())
     load_after = os.getloadavg()[0]
     time.sleep(3)
     counts, phases = run_profile(settings.postgres_dsn, items)
@@ -332,6 +346,11 @@ def bench_lane(root: Path, lane: str, vcfs: list[Path], timeout: float) -> bool:
         f"({peer_cpu / n:.3f}s CPU per sample)"
     )
     print(f"  ratio platform/peer: wall {total / peer_wall:.1f}x, CPU {cpu / peer_cpu:.1f}x")
+    print(
+        f"  stack CPU by service: {', '.join(f'{k} {v:.0f}s' for k, v in sorted(per_service.items()))}; "
+        f"idle background {idle_rate:.2f} CPU-s/s ({idle_rate * total:.0f}s of the batch's wall time), "
+        f"so {(cpu - idle_rate * total) / n:.2f}s CPU per sample above idle"
+    )
     print("  per run (seconds)  " + "  ".join(f"{p:>9s}" for p in PHASES) + "   overhead")
     overhead = [
         a + b + c for a, b, c in zip(phases["launch"], phases["start-up"], phases["finish"], strict=True)
