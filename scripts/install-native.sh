@@ -11,7 +11,7 @@ FERRETDB_MODULE="github.com/FerretDB/FerretDB"
 FERRETDB_VERSION="v1.24.2"
 UV_VERSION="0.13.9"
 BIN_DIR="${GENOLAKE_BIN_DIR:-$HOME/.cache/genolake/bin}"
-APT_PACKAGES=(bcftools plink2 tabix postgresql)
+APT_PACKAGES=(bcftools plink2 tabix postgresql pgbouncer)
 
 log() { printf '[install-native] %s\n' "$*" >&2; }
 mkdir -p "$BIN_DIR"

@@ -35,6 +35,7 @@ PG_BIN_CANDIDATES = (
 )
 DEFAULT_BIN_DIR = Path.home() / ".cache" / "genolake" / "bin"
 FERRETDB_DATABASE = "ferretdb"  # FerretDB's PostgreSQL backend: 5-15x faster queries here than its SQLite one
+STORAGE_SERVICES = ("minio", "ferretdb", "pgbouncer")  # started (and restored into) before Dagster
 INCOMPLETE_MARKER = "RESTORE_INCOMPLETE"  # written by `genolake restore` until the restore is whole
 
 
@@ -73,6 +74,10 @@ class Ports:
         return self.base + 32
 
     @property
+    def pgbouncer(self) -> int:
+        return self.base + 33
+
+    @property
     def code_server(self) -> int:
         return self.base + 40
 
@@ -108,7 +113,7 @@ def _find_binary(name: str, bin_dir: Path) -> str:
     candidate = bin_dir / name
     if candidate.is_file():
         return str(candidate)
-    found = shutil.which(name)
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin")  # Debian's pgbouncer
     if found is None:
         raise StackError(f"{name} not found in {bin_dir} or PATH: run scripts/install-native.sh")
     return found
@@ -218,6 +223,9 @@ class NativeStack:
 
     def services(self) -> list[Service]:
         env = self.env()
+        # Dagster's processes reach Postgres through pgbouncer: its storage opens a connection per
+        # operation, and a pooled connection costs Postgres no backend start (see _pgbouncer_ini).
+        pooled = {"GENOLAKE_PG_PORT": str(self.ports.pgbouncer)}
         workspace = self.root / "workspace.yaml"
         minio_env = {
             "MINIO_ROOT_USER": env["GENOLAKE_S3_ACCESS_KEY"],
@@ -257,6 +265,11 @@ class NativeStack:
                 ready=lambda: _port_open(p.mongo),
             ),
             Service(
+                "pgbouncer",
+                self._as_postgres([_find_binary("pgbouncer", self.bin_dir), str(self._pgbouncer_ini())]),
+                ready=lambda: _port_open(p.pgbouncer),
+            ),
+            Service(
                 "code-server",
                 [  # Dagster's gRPC server with run workers forked warm (genolake_dagster.codeserver)
                     sys.executable,
@@ -273,11 +286,13 @@ class NativeStack:
                 ],
                 ready=lambda: _port_open(p.code_server),
                 timeout=180,
+                extra_env=pooled,
             ),
             Service(
                 "daemon",
                 [self._venv_bin("dagster-daemon"), "run", "-w", str(workspace)],
                 ready=lambda: True,
+                extra_env=pooled,
             ),
             Service(
                 "webserver",
@@ -292,6 +307,7 @@ class NativeStack:
                 ],
                 ready=lambda: _http_ok(f"http://127.0.0.1:{p.webserver}/server_info"),
                 timeout=180,
+                extra_env=pooled,
             ),
             Service(
                 "api",
@@ -337,6 +353,45 @@ class NativeStack:
             return inside
         digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
         return Path("/var/tmp/genolake-pg") / digest
+
+    def _pgbouncer_ini(self) -> Path:
+        """pgbouncer's configuration, beside the Postgres cluster (readable by its user when root).
+
+        Session pooling: a client keeps one server connection for as long as it is connected (LISTEN,
+        which Dagster's event watcher uses, keeps working) and the server connection is reset
+        (DISCARD ALL) and reused by the next client instead of a new backend being started. Trust
+        authentication, like the cluster itself: both listen on 127.0.0.1 only.
+        """
+        folder = self.pg_base() / "pgbouncer"
+        ini = folder / "pgbouncer.ini"
+        users = folder / "userlist.txt"
+        settings_user = self.env()["GENOLAKE_PG_USER"]
+        text = (
+            "[databases]\n"
+            f"* = host=127.0.0.1 port={self.ports.postgres}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {self.ports.pgbouncer}\n"
+            "unix_socket_dir =\n"
+            "auth_type = trust\n"
+            f"auth_file = {users}\n"
+            "pool_mode = session\n"
+            "max_client_conn = 400\n"
+            "default_pool_size = 60\n"
+            "server_reset_query = DISCARD ALL\n"
+            "server_idle_timeout = 300\n"
+            "ignore_startup_parameters = extra_float_digits,options\n"
+            "log_connections = 0\n"
+            "log_disconnections = 0\n"
+        )
+        if not ini.is_file() or ini.read_text() != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            users.write_text(f'"{settings_user}" ""\n"postgres" ""\n')
+            ini.write_text(text)
+            if os.geteuid() == 0:
+                for path in (folder, ini, users):
+                    shutil.chown(path, "postgres", "postgres")
+        return ini
 
     def _postgres_up(self) -> None:
         pg_bin = _pg_bin()
@@ -508,8 +563,9 @@ class NativeStack:
         self._write_dagster_files()
         self._postgres_up()
         self._ensure_ferretdb_database()
-        for service in self.services()[:2]:  # storage first: minio, ferretdb
-            self._start(service, env)
+        for service in self.services():  # storage first
+            if service.name in STORAGE_SERVICES:
+                self._start(service, env)
         from genolake_core.bootstrap import bootstrap  # boto3, pymongo: only when the stack starts
 
         return bootstrap(self.settings(), admin_dsn=self._admin_dsn())
@@ -525,8 +581,9 @@ class NativeStack:
             raise StackError(f"{self.root} holds an incomplete restore: {marker.read_text().strip()}")
         report = self.up_storage()
         env = self.process_env()
-        for service in self.services()[2:]:
-            self._start(service, env)
+        for service in self.services():
+            if service.name not in STORAGE_SERVICES:
+                self._start(service, env)
         return report
 
     def down(self) -> None:
