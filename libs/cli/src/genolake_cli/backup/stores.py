@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import bson
+from botocore.exceptions import ClientError
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
 from pymongo.database import Database
@@ -162,8 +163,14 @@ def dump_bucket(store: ObjectStore, bucket: str, folder: Path) -> int:
     with (out / "objects.jsonl").open("w") as index:
         for info in store.list(bucket, ""):
             blob = f"blobs/{count:08d}"
-            head = store.client.head_object(Bucket=bucket, Key=info.key)
-            store.client.download_file(bucket, info.key, str(out / blob))
+            try:
+                head = store.client.head_object(Bucket=bucket, Key=info.key)
+                store.client.download_file(bucket, info.key, str(out / blob))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchKey", "NotFound"}:
+                    raise
+                (out / blob).unlink(missing_ok=True)
+                continue  # deleted since it was listed (a sample deletion through the API): not in the backup
             etag = head["ETag"].strip('"')
             entry = {
                 "key": info.key,
