@@ -324,6 +324,7 @@ class NativeStack:
                     "warning",
                 ],  # 2 workers: tail latency under polling (bench_api)
                 ready=lambda: _http_ok(f"http://127.0.0.1:{p.api}/health"),
+                timeout=180,  # two workers importing the app: over 90 s on a loaded 2-core machine
             ),
         ]
 
