@@ -331,7 +331,8 @@ def bench_lane(root: Path, lane: str, vcfs: list[Path], timeout: float) -> bool:
     counts, phases = run_profile(settings.postgres_dsn, items)
     docs.close()
     twice = [b for b, c in counts.items() if c > 1]
-    lost = [i.batch for i in items if i.batch not in done and i.batch not in failed]
+    no_run = [i.batch for i in items if i.batch not in counts]  # lost by intake
+    unfinished = [i.batch for i in items if i.batch not in done and i.batch not in failed]
     print(
         f"\n{lane} batch of {n} (uploads + manifests took {uploaded:.1f}s; load average {load_before:.1f} "
         f"before, {load_after:.1f} after)"
@@ -339,7 +340,7 @@ def bench_lane(root: Path, lane: str, vcfs: list[Path], timeout: float) -> bool:
     print(
         f"  platform: {len(done)}/{n} {lane}d in {total:.1f}s wall ({total / n:.2f}s per sample), "
         f"stack CPU {cpu:.1f}s ({cpu / n:.2f}s per sample); failed {len(failed)}, runs twice {len(twice)}, "
-        f"lost {len(lost)}"
+        f"not final after --timeout {len(unfinished)}, without a Dagster run {len(no_run)}"
     )
     print(
         f"  peer (one process, same {n} files): {peer_wall:.1f}s wall, {peer_cpu:.1f}s CPU "
@@ -364,7 +365,7 @@ def bench_lane(root: Path, lane: str, vcfs: list[Path], timeout: float) -> bool:
             f"  per-run overhead (launch + start-up + finish): median {statistics.median(overhead):.2f}s, "
             f"sum {sum(overhead):.0f}s over {len(overhead)} runs"
         )
-    return not twice and not lost and not failed
+    return not twice and not unfinished and not failed and not no_run
 
 
 def main() -> None:

@@ -86,6 +86,7 @@ def restored_root(repo_root: Path) -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.timeout(1800)  # starts a second whole stack; the suite's 900 s is for one stack's tests
 def test_backup_then_restore_into_a_fresh_stack(
     stack: NativeStack,
     settings: Settings,
