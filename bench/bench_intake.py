@@ -37,9 +37,7 @@ from pathlib import Path
 import psycopg2
 
 ROOT = Path.cwd()
-SHARED = Path(os.environ.get("GENOLAKE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-VCF = SHARED / "vcf" / "antku_small.vcf"
-MODULES_DIR = SHARED / "modules"
+VCF = ROOT / "tests" / "data" / "vcf" / "antku_small.vcf"
 WORK = ROOT / "data" / "bench" / "batch"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS = 20
@@ -140,9 +138,9 @@ from genolake_annotation.modules import annotate
 from genolake_annotation.normalize import NormalizeSettings, normalize_single
 from genolake_annotation.report import write_report
 from genolake_cli.commands.annotate import resolve
-modules_dir, vcfs = Path(sys.argv[1]), sys.argv[2:]
+vcfs = sys.argv[1:]
 with tempfile.TemporaryDirectory() as tmp:
-    compiled = resolve(None, modules_dir, None, Path(tmp) / "cache")
+    compiled = resolve(None, None, None, Path(tmp) / "cache")  # the shipped modules
     for i, vcf in enumerate(vcfs):
         out = Path(tmp) / str(i)
         out.mkdir()
@@ -157,7 +155,7 @@ def peer(lane: str, vcfs: list[Path]) -> tuple[float, float]:
     if lane == "normalize":
         argv = [sys.executable, "-c", PEER_NORMALIZE, *map(str, vcfs)]
     else:
-        argv = [sys.executable, "-c", PEER_ANALYZE, str(MODULES_DIR), *map(str, vcfs)]
+        argv = [sys.executable, "-c", PEER_ANALYZE, *map(str, vcfs)]
     started = time.monotonic()
     process = subprocess.Popen(argv, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -291,7 +289,7 @@ def ensure_modules(root: Path, settings, docs) -> None:
         return
     env = {**os.environ, "GENOLAKE_ENV_FILE": str(root / "genolake.env")}
     subprocess.run(
-        [sys.executable, "-m", "genolake_cli.main", "modules", "install", "--modules-dir", str(MODULES_DIR)],
+        [sys.executable, "-m", "genolake_cli.main", "modules", "install"],  # the shipped modules
         check=True,
         env=env,
         capture_output=True,

@@ -97,7 +97,6 @@ def test_backup_then_restore_into_a_fresh_stack(
     api: httpx.Client,
     user: str,
     antku_vcf: Path,
-    shared_data: Path,
     repo_root: Path,
     restored_root: Path,
     tmp_path: Path,
@@ -106,9 +105,7 @@ def test_backup_then_restore_into_a_fresh_stack(
     #    one only normalized; plus whatever earlier tests of the session left.
     admin = f"adm{uuid.uuid4().hex[:8]}"
     headers = {"Authorization": f"Bearer {make_token(admin, admin=True)}"}  # in the backup too
-    installed = genolake(
-        "modules", "install", "--modules-dir", str(shared_data / "modules"), env_file=stack.env_file
-    )
+    installed = genolake("modules", "install", env_file=stack.env_file)  # the shipped modules, offline
     assert installed.returncode == 0, installed.stderr
     vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
     batches = {}
