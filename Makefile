@@ -13,16 +13,21 @@ up: install
 	uv run genolake stack up $(STACK)
 
 # The demo reads only files shipped in the repository (examples/, see examples/README.md).
+# tests/unit/test_demo_sample.py reads DEMO_VCF and DEMO_SCORES from here and checks, offline, that
+# the sample matches loci of every shipped module and variants of every score (peer: plink2).
 DEMO_ENV = GENOLAKE_ENV_FILE=$(STACK_ROOT)/genolake.env
+DEMO_VCF = examples/vcf/NA12878.exome.slice.GRCh37.vcf.gz
+DEMO_SCORES = PGS000931 PGS000818
+comma := ,
+space := $(subst ,, )
 demo: up
 	$(DEMO_ENV) uv run genolake reference install --build GRCh38 \
 	  --file examples/reference/ensembl105.longevity_sites.GRCh38.vcf.gz
 	$(DEMO_ENV) uv run genolake modules install
-	$(DEMO_ENV) uv run genolake scores install \
-	  --file examples/pgs/PGS000001_hmPOS_GRCh37.txt.gz --file examples/pgs/PGS000002_hmPOS_GRCh37.txt.gz
+	$(DEMO_ENV) uv run genolake scores install $(foreach s,$(DEMO_SCORES),--file examples/pgs/$(s).txt.gz)
 	mkdir -p data/demo
-	$(DEMO_ENV) uv run genolake submit --intent analyze --scores PGS000001,PGS000002 \
-	  --vcf examples/vcf/NA12878.exome.slice.GRCh37.vcf.gz --user demo --sample na12878 --build GRCh37 \
+	$(DEMO_ENV) uv run genolake submit --intent analyze --scores $(subst $(space),$(comma),$(strip $(DEMO_SCORES))) \
+	  --vcf $(DEMO_VCF) --user demo --sample na12878 --build GRCh37 \
 	  --wait 300 --report-out data/demo/report.html
 
 down:
