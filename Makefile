@@ -13,16 +13,17 @@ up: install
 	uv run genolake stack up $(STACK)
 
 # The demo reads only files shipped in the repository (examples/, see examples/README.md).
-# tests/unit/test_demo_sample.py reads DEMO_VCF and DEMO_SCORES from here and checks, offline, that
-# the sample matches loci of every shipped module and variants of every score (peer: plink2).
+# tests/unit/test_demo_sample.py reads the DEMO_* names below and checks, offline, that the sample
+# matches loci of every shipped module and variants of every score (peer: plink2).
 DEMO_ENV = GENOLAKE_ENV_FILE=$(STACK_ROOT)/genolake.env
+DEMO_REFERENCE = examples/reference/ensembl105.longevity_sites.GRCh38.vcf.gz
+DEMO_REFERENCE_BUILD = GRCh38
 DEMO_VCF = examples/vcf/NA12878.exome.slice.GRCh37.vcf.gz
 DEMO_SCORES = PGS000931 PGS000818
 comma := ,
 space := $(subst ,, )
 demo: up
-	$(DEMO_ENV) uv run genolake reference install --build GRCh38 \
-	  --file examples/reference/ensembl105.longevity_sites.GRCh38.vcf.gz
+	$(DEMO_ENV) uv run genolake reference install --build $(DEMO_REFERENCE_BUILD) --file $(DEMO_REFERENCE)
 	$(DEMO_ENV) uv run genolake modules install
 	$(DEMO_ENV) uv run genolake scores install $(foreach s,$(DEMO_SCORES),--file examples/pgs/$(s).txt.gz)
 	mkdir -p data/demo

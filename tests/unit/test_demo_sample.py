@@ -1,11 +1,12 @@
 """The demo's own data shows everything the report can show, offline and with no services.
 
-`make demo` analyzes `DEMO_VCF` with every shipped module and the scores `DEMO_SCORES` (both read from
-the Makefile, so this test follows the demo). Here the same files go through `genolake prs` and
-`genolake analyze` (the libraries the lanes run), with a fresh module cache and the Hub pointed at a
-closed port. Expected: matched loci in every shipped module, a non-zero LongevityMap total, and every
-score matching variants, as many as plink2 --score finds in the same VCF with the same scoring file
-(read here with the csv module, not our parser), with the same score sum.
+`make demo` installs the variant-position reference `DEMO_REFERENCE`, every shipped module (compiled
+against it) and the scores `DEMO_SCORES`, and analyzes `DEMO_VCF` (all read from the Makefile, so this
+test follows the demo). Here the same files go through `genolake prs` and `genolake analyze` (the
+libraries the lanes run), with a fresh module cache and the Hub pointed at a closed port. Expected:
+matched loci in every shipped module, a non-zero LongevityMap total, and every score matching
+variants, as many as plink2 --score finds in the same VCF with the same scoring file (read here with
+the csv module, not our parser), with the same score sum.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ def demo(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 "demo",
                 "--out",
                 str(out / "d"),
+                "--reference",
+                str(repo_root / makefile_value(makefile, "DEMO_REFERENCE")),
+                "--reference-build",
+                makefile_value(makefile, "DEMO_REFERENCE_BUILD"),
                 "--prs",
                 str(out / "prs.parquet"),
             ],
