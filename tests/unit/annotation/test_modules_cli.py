@@ -147,6 +147,8 @@ def test_report_command(antku_vcf: Path, tmp_path: Path, modules_dir: Path) -> N
             "sample": ["default", "other"],
             "pgs_id": ["PGS000001", "PGS000002"],
             "score_sum": [0.1, 0.2],
+            "variants_matched": [9, 8],
+            "variants_total": [10, 10],
             "match_rate": [0.9, 0.8],
             "percentile": [40.0, 60.0],
             "percentile_reason": [None, None],

@@ -89,6 +89,8 @@ def prs() -> pl.DataFrame:
         {
             "pgs_id": ["PGS000001", "PGS000002"],
             "score_sum": [0.25, -1.5],
+            "variants_matched": [93, 41],
+            "variants_total": [100, 100],
             "match_rate": [0.93, 0.41],
             "percentile": [62.5, None],
             "percentile_reason": [None, "no reference distribution"],
@@ -162,7 +164,11 @@ def test_studies_are_expandable(annotated: Path) -> None:
 
 def test_prs_section_only_with_results(annotated: Path, prs: pl.DataFrame) -> None:
     page = Page(render_report(annotated, {}, prs))
-    assert [r["data-pgs"] for r in page.find("tr", data_pgs=True)] == prs["pgs_id"].to_list()
+    rows = page.find("tr", data_pgs=True)
+    assert [r["data-pgs"] for r in rows] == prs["pgs_id"].to_list()
+    assert [(int(str(r["data-matched"])), int(str(r["data-total"]))) for r in rows] == list(
+        zip(prs["variants_matched"], prs["variants_total"], strict=True)
+    )
     text = "".join(page.text)
     assert "no reference distribution" in text and "62.5" in text
     for empty in (None, prs.clear()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 NORMALIZED_VARIANTS = "normalize-2"
 PRS_SCORES = "prs-1"
 SAMPLE_ANNOTATIONS = "annotate-2"
-SAMPLE_REPORT = "report-2"
+SAMPLE_REPORT = "report-3"
 ANNOTATION_MODULES = "modules-2"
 
 

@@ -14,9 +14,10 @@ Rules:
   included) with the per-category total weight (sum of the matched rows' weights), the module total and
   a diverging bar chart of the category totals; every other module as one table (with its total weight);
   each variant row with an expandable ``<details>`` of its studies; a PRS section when ``prs`` has rows
-  (columns ``pgs_id``, ``score_sum``, ``match_rate``, ``percentile``, ``percentile_reason``); provenance
-  (the caller's ``provenance`` mapping, run id, engine, code version, normalization filters, build,
-  module versions, sources and file digests).
+  (columns ``pgs_id``, ``score_sum``, ``variants_matched``, ``variants_total``, ``match_rate``,
+  ``percentile``, ``percentile_reason``: matched variants shown as a count of the total and a
+  rate); provenance (the caller's ``provenance`` mapping, run id, engine, code version, normalization
+  filters, build, module versions, sources and file digests).
 - **Machine-readable totals**: category total rows carry ``data-module``, ``data-category`` and
   ``data-total`` (the full-precision sum), module totals ``data-module-total``.
 
@@ -43,7 +44,15 @@ from genolake_annotation.modules.match_common import ANNOTATION_SCHEMA, OUTCOME_
 from genolake_annotation.report.charts import outcome_bar, percentile_bars, weight_bars
 
 TEMPLATE = "report.html.j2"
-PRS_COLUMNS = ("pgs_id", "score_sum", "match_rate", "percentile", "percentile_reason")
+PRS_COLUMNS = (
+    "pgs_id",
+    "score_sum",
+    "variants_matched",
+    "variants_total",
+    "match_rate",
+    "percentile",
+    "percentile_reason",
+)
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _PMID = re.compile(r"^[0-9]{1,9}$")
 DEFAULT_COLOR = "#4a6fa5"
