@@ -36,7 +36,10 @@ def report(
     prs: Annotated[
         Path | None,
         typer.Option(
-            help="PRS results parquet (pgs_id, score_sum, match_rate, percentile, percentile_reason)."
+            help=(
+                "PRS results parquet (pgs_id, score_sum, variants_matched, variants_total, match_rate,"
+                " percentile, percentile_reason)."
+            ),
         ),
     ] = None,
     user: Annotated[str | None, typer.Option(help="User shown in the title and provenance.")] = None,
