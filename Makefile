@@ -40,6 +40,7 @@ status:
 lint: install
 	uv run ruff check .
 	uv run ruff format --check .
+	uv run mypy
 
 test: install lint
 	uv run pytest

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from genolake_core.ids import BatchId, SampleId, ScoreId, UserId
 from genolake_core.layout import uploads_prefix
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION: Final = 1
 GenomeBuild = Literal["GRCh37", "GRCh38"]
 
 
@@ -147,8 +147,8 @@ class PrsManifest(ManifestBase):
     """Polygenic risk scores of an existing partition (`{user}/{sample}`, already normalized)."""
 
     intent: Literal["prs"]
-    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")  # type: ignore[assignment]
-    files: list[ManifestFile] = Field(  # type: ignore[assignment]
+    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")
+    files: list[ManifestFile] = Field(
         default_factory=list,
         description="Uploaded scoring files (role 'scoring'); may be empty with options.scores.",
     )
@@ -185,7 +185,7 @@ class AnnotateManifest(ManifestBase):
     """Annotate an already normalized partition with installed modules."""
 
     intent: Literal["annotate"]
-    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")  # type: ignore[assignment]
+    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")
     files: list[ManifestFile] = Field(default_factory=list)
     options: AnnotateOptions = Field(default_factory=AnnotateOptions)
 
@@ -199,7 +199,7 @@ class ReportManifest(ManifestBase):
     """Render (again) the HTML report of an annotated partition (with its PRS results if any)."""
 
     intent: Literal["report"]
-    sample: SampleId = Field(description="The partition's sample; it must have annotations.")  # type: ignore[assignment]
+    sample: SampleId = Field(description="The partition's sample; it must have annotations.")
     files: list[ManifestFile] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import boto3
 from botocore.config import Config
@@ -127,7 +127,7 @@ class ObjectStore:
             )
         return response["Body"].read(), response["ETag"].strip('"')
 
-    def open(self, bucket: str, key: str) -> IO[bytes]:
+    def open(self, bucket: str, key: str) -> BinaryIO:
         """A streaming, non-seekable reader of the object."""
         return self.client.get_object(Bucket=bucket, Key=key)["Body"]  # type: ignore[return-value]
 
@@ -189,8 +189,10 @@ class ObjectStore:
     def delete_prefix(self, bucket: str, prefix: str) -> int:
         keys = [info.key for info in self.list(bucket, prefix)]
         for start in range(0, len(keys), 1000):
-            batch = [{"Key": key} for key in keys[start : start + 1000]]
-            self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+            batch = keys[start : start + 1000]
+            self.client.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
         return len(keys)
 
     def ensure_bucket(self, bucket: str) -> bool:

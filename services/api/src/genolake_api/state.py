@@ -7,15 +7,18 @@ the blocking clients (`docs`, `store`) serve the rest through FastAPI's threadpo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
 from genolake_core.docstore import DocStore
-from genolake_core.objectstore import ObjectStore, S3Client, make_s3_client
+from genolake_core.objectstore import ObjectStore, make_s3_client
 from genolake_core.settings import Settings
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 MONGO_TIMEOUT_MS = 5000
 # Connections per worker: beyond this, requests queue in the client instead of piling onto the

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from dagster import DynamicPartitionsDefinition
 
-samples_partitions = DynamicPartitionsDefinition(name="samples")
+SAMPLES = "samples"
+samples_partitions = DynamicPartitionsDefinition(name=SAMPLES)

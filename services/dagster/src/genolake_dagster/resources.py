@@ -11,7 +11,7 @@ from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings, get_settings
 
 
-class PlatformResource(ConfigurableResource):  # type: ignore[misc]
+class PlatformResource(ConfigurableResource):
     """Object store, document store and settings. Read from the environment at run time, never at import."""
 
     def settings(self) -> Settings:

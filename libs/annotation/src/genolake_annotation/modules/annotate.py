@@ -249,14 +249,15 @@ def prepare_modules(
                 ],
             )
         )
+    loci_schema = pl.Schema(LOCI_SCHEMA)
     loci = (
-        pl.concat([f.cast(LOCI_SCHEMA) for f in loci_frames])
+        pl.concat([f.cast(loci_schema) for f in loci_frames])
         if loci_frames
-        else pl.DataFrame(schema=LOCI_SCHEMA)
-    )  # type: ignore[arg-type]
-    match_schema = {k: v for k, v in WEIGHTS_MATCH_SCHEMA.items() if k != "w_idx"}
+        else pl.DataFrame(schema=loci_schema)
+    )
+    match_schema = pl.Schema({k: v for k, v in WEIGHTS_MATCH_SCHEMA.items() if k != "w_idx"})
     weights = (
-        pl.concat([f.cast(match_schema) for f in weight_frames])  # type: ignore[arg-type]
+        pl.concat([f.cast(match_schema) for f in weight_frames])
         if weight_frames
         else pl.DataFrame(schema=match_schema)
     )

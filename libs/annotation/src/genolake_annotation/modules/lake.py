@@ -56,13 +56,13 @@ def publish_module(
     prefix = module_prefix(name, version)
     hashes = _file_hashes(module)
     existing = (docs.modules.find_one({"_id": name}) or {}).get("versions", {})
-    for info in existing.values():
-        if info.get("version") == version and info.get("files") != hashes:
+    for entry in existing.values():
+        if entry.get("version") == version and entry.get("files") != hashes:
             raise ModuleConflictError(
                 f"module {name!r} version {version!r} is already published with different content; "
                 "publish the change under a new version"
             )
-    created = not any(info.get("version") == version for info in existing.values())
+    created = not any(entry.get("version") == version for entry in existing.values())
     if created:
         for file_name in [
             *(item["file"] for item in hashes),

@@ -30,12 +30,12 @@ import shutil
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT = "genolake.module/1"
+FORMAT: Final = "genolake.module/1"
 MANIFEST_FILE = "module.json"
 TABLES = ("weights", "annotations", "studies")
 POSITIONS_FILE = "positions.parquet"  # optional: positions per build from a variant-position reference
@@ -374,7 +374,8 @@ def _categories(path: Path) -> list[str]:
 
 
 def manifest_json(module: CompiledModule) -> dict[str, object]:
-    return json.loads(module.manifest.model_dump_json())
+    data: dict[str, object] = json.loads(module.manifest.model_dump_json())
+    return data
 
 
 __all__ = [

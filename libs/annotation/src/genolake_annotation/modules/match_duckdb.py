@@ -45,7 +45,7 @@ def match_duckdb(
     loci_path, weights_path = workdir / "loci.parquet", workdir / "weights.parquet"
     loci.write_parquet(loci_path)
     weights.write_parquet(weights_path)
-    config: dict[str, str | int | bool] = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit,
         "temp_directory": str(workdir / "spill"),
         "preserve_insertion_order": False,

@@ -104,16 +104,15 @@ def _module_from_folder(
         except ModuleSpecError as exc:
             raise ModuleSourceError(f"module {name!r} from {where} has an invalid spec: {exc}") from exc
         target = Path(cache_dir) / "compiled" / spec.name / (spec.sha256[:16] + _ref_suffix(references))
-        module = None
+        reused: CompiledModule | None = None
         if (target / MANIFEST_FILE).is_file():
             try:
                 cached = open_module(target)
                 if cached.manifest.build.source_sha256 == spec.sha256:
-                    module = cached
+                    reused = cached
             except ModuleIntegrityError:
-                module = None
-        if module is None:
-            module = compile_spec(spec, target, source=where, references=references)
+                reused = None
+        module = reused if reused is not None else compile_spec(spec, target, source=where, references=references)
     elif (folder / "weights.parquet").is_file():
         digest = sha256_of(folder / "weights.parquet")
         target = Path(cache_dir) / "adopted" / name / digest[:16]

@@ -79,7 +79,7 @@ def open_binary(stream: BinaryIO) -> tuple[BinaryIO, Compression]:
     compression = detect_compression(prefix)
     raw = io.BufferedReader(_PrefixedStream(prefix, stream), buffer_size=1 << 16)
     if compression == "none":
-        return raw, compression  # type: ignore[return-value]
+        return raw, compression
     return gzip.GzipFile(fileobj=raw, mode="rb"), compression  # type: ignore[return-value]
 
 

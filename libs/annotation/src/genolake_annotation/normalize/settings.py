@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -40,7 +41,7 @@ class NormalizeSettings(BaseModel):
         if isinstance(value, str):
             value = [part for part in value.split(",") if part]
         if value is not None and not isinstance(value, frozenset):
-            value = frozenset(value)  # type: ignore[arg-type]
+            value = frozenset(value) if isinstance(value, Iterable) else value
         return value
 
     def active_checks(self) -> list[str]:

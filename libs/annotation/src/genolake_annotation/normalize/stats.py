@@ -52,7 +52,7 @@ class RunStats:
         if first is not None and chroms[-1] == first and (chroms == first).all():
             # sorted input: almost every batch holds one chromosome
             return [(first, batch.get_column("start").max())]  # type: ignore[list-item]
-        return list(batch.group_by("chrom").agg(pl.col("start").max()).iter_rows())  # type: ignore[arg-type]
+        return list(batch.group_by("chrom").agg(pl.col("start").max()).iter_rows())
 
     def update(self, batch: pl.DataFrame) -> pl.DataFrame:
         if batch.height == 0:

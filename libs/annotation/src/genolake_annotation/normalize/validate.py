@@ -52,9 +52,9 @@ def check_record(line: str, line_no: int, header: VcfHeader, sample_indices: Seq
     if cols[5] != "." and not _is_float(cols[5]):
         raise VcfFormatError(f"QUAL must be a number or '.', found {cols[5]!r}", line=line_no, field="QUAL")
     for key in [k for k in ("END", "DP") if k in header.info]:
-        value = _info_value(cols[7], key)
-        if value is not None and value != "." and not _INT.match(value):
-            raise VcfFormatError(f"must be an integer, found {value!r}", line=line_no, field=f"INFO/{key}")
+        info = _info_value(cols[7], key)
+        if info is not None and info != "." and not _INT.match(info):
+            raise VcfFormatError(f"must be an integer, found {info!r}", line=line_no, field=f"INFO/{key}")
     if not header.samples:
         return
     keys = cols[8].split(":")

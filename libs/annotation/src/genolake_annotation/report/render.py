@@ -319,7 +319,7 @@ def render_report(
     provenance = dict(provenance or {})
     sample = str(provenance.get("sample") or (frames.lineage.get("input") or {}).get("sample") or "sample")
     user = provenance.get("user")
-    title = str(provenance.get("title") or f"GenoLake report — {user + '/' if user else ''}{sample}")
+    title = str(provenance.get("title") or f"GenoLake report — {f'{user}/' if user else ''}{sample}")
     prs_rows = _prs_rows(prs)
     summary = _summary_rows(frames)
     context = {

@@ -64,7 +64,7 @@ def analyze(
 
     from genolake_cli.commands.report import read_prs
 
-    check_engine(engine)
+    chosen = check_engine(engine)
     filters = None
     if filter_:
         filters = frozenset(p.strip() for value in filter_ for p in value.split(",") if p.strip())
@@ -79,6 +79,7 @@ def analyze(
     annotations = out / "annotations"
     report_path = out / "report.html"
     step = "normalize"
+    errors: tuple[type[Exception], ...] = (NormalizeError, *module_errors())
     try:
         step = "reference"
         references = load_references(reference, reference_build, cache_dir)
@@ -90,7 +91,7 @@ def analyze(
         step = "modules"
         compiled = resolve(split_names(modules), modules_dir, registry, cache_dir, references)
         step = "annotate"
-        annotated = run_annotate(normalized, compiled, annotations, engine=engine, run_id=run_id)  # type: ignore[arg-type]
+        annotated = run_annotate(normalized, compiled, annotations, engine=chosen, run_id=run_id)
         step = "report"
         provenance = {
             "user": user,
@@ -100,7 +101,7 @@ def analyze(
             "run id": run_id,
         }
         write_report(annotations, provenance, read_prs(prs, result.sample), report_path)  # type: ignore[arg-type]
-    except (NormalizeError, *module_errors()) as exc:
+    except errors as exc:
         typer.echo(f"error ({step}): {exc}", err=True)
         raise typer.Exit(code=1) from exc
     payload = {

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 if TYPE_CHECKING:
     from genolake_annotation.modules import CompiledModule
+    from genolake_annotation.modules.annotate import Engine
     from genolake_annotation.reference import VariantReference
 
 ReferenceOption = Annotated[
@@ -76,10 +77,10 @@ def load_references(
     return [load_reference(p, build, cache_dir or default_cache_dir()) for p in paths or []]
 
 
-def check_engine(engine: str) -> str:
-    if engine not in ENGINES:
-        raise typer.BadParameter(f"{engine!r} is not one of {', '.join(ENGINES)}", param_hint="--engine")
-    return engine
+def check_engine(engine: str) -> Engine:
+    if engine in ENGINES:
+        return cast("Engine", engine)
+    raise typer.BadParameter(f"{engine!r} is not one of {', '.join(ENGINES)}", param_hint="--engine")
 
 
 def module_errors() -> tuple[type[Exception], ...]:
@@ -126,17 +127,12 @@ def annotate(
 
     from genolake_annotation.modules import annotate as run_annotate
 
-    check_engine(engine)
+    chosen = check_engine(engine)
     try:
         references = load_references(reference, reference_build, cache_dir)
         compiled = resolve(split_names(modules), modules_dir, registry, cache_dir, references)
         result = run_annotate(
-            normalized,
-            compiled,
-            out,
-            engine=engine,
-            run_id=run_id,
-            memory_limit=memory_limit,  # type: ignore[arg-type]
+            normalized, compiled, out, engine=chosen, run_id=run_id, memory_limit=memory_limit
         )
     except module_errors() as exc:
         typer.echo(f"error: {exc}", err=True)

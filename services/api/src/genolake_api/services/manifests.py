@@ -51,6 +51,7 @@ async def get_manifest(state: AppState, principal: Principal, batch_id: str) -> 
     shows. The runs are used only when the document is the batch itself (a rejected upload that
     reused the id, `{batch_id}#{etag16}`, has none) and the caller may see it.
     """
+    doc: dict[str, Any] | None
     doc, runs = await asyncio.gather(
         state.mongo["manifests"].find_one({"_id": batch_id}, MANIFEST_FIELDS),
         state.mongo["runs"].find({"batch_id": batch_id}, RUN_FIELDS).sort("created_at", ASCENDING).to_list(),

@@ -7,7 +7,7 @@ on the tick after Dagster no longer lists the partition.
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, sensor
 from genolake_core.docstore import utcnow
 
-from genolake_dagster.partitions import samples_partitions
+from genolake_dagster.partitions import SAMPLES, samples_partitions
 from genolake_dagster.resources import PlatformResource
 
 
@@ -18,7 +18,7 @@ from genolake_dagster.resources import PlatformResource
     description="Deletes the Dagster partitions of samples deleted through the API.",
 )
 def partition_deletions_sensor(context: SensorEvaluationContext, platform: PlatformResource) -> SensorResult:
-    known = set(context.instance.get_dynamic_partitions(samples_partitions.name))
+    known = set(context.instance.get_dynamic_partitions(SAMPLES))
     to_delete = []
     with platform.docs() as docs:
         for request in docs.deletions.find({"status": "pending"}).limit(100):

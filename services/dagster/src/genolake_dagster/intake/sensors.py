@@ -16,7 +16,7 @@ from genolake_dagster.intake.cursor import IntakeCursor
 from genolake_dagster.intake.process import ManifestIntake, TickOutcome
 from genolake_dagster.lanes import ALL_LANES, claimed_intents
 from genolake_dagster.lanes.base import Lane
-from genolake_dagster.partitions import samples_partitions
+from genolake_dagster.partitions import SAMPLES, samples_partitions
 from genolake_dagster.resources import PlatformResource
 
 
@@ -30,7 +30,7 @@ def _result(
     cursor: IntakeCursor,
     default_job: str | None = None,
 ) -> SensorResult:
-    known = set(context.instance.get_dynamic_partitions(samples_partitions.name))
+    known = set(context.instance.get_dynamic_partitions(SAMPLES))
     new_partitions = sorted(set(outcome.new_partitions) - known)
     requests: dict[str, RunRequest] = {}
     for run in outcome.runs:

@@ -25,7 +25,7 @@ from genolake_dagster.version import object_metadata
 OUTPUT_FILES = (ANNOTATIONS_FILE, STUDIES_FILE, SUMMARY_FILE, LINEAGE_FILE)
 
 
-class AnnotateConfig(Config):  # type: ignore[misc]
+class AnnotateConfig(Config):
     """Defaults serve automation runs (no manifest): every enabled module, polars engine."""
 
     batch_id: str | None = None

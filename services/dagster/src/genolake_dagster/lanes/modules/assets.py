@@ -14,13 +14,13 @@ from genolake_dagster.resources import PlatformResource
 from genolake_dagster.version import ANNOTATION_MODULES as CODE_VERSION
 
 
-class SpecObject(Config):  # type: ignore[misc]
+class SpecObject(Config):
     role: str
     key: str
     etag: str
 
 
-class RegisterModuleConfig(Config):  # type: ignore[misc]
+class RegisterModuleConfig(Config):
     batch_id: str
     files: list[SpecObject]
 

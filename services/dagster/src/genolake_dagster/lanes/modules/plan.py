@@ -20,7 +20,7 @@ def plan_register_module(manifest: ManifestBase, ctx: PlanContext) -> list[Plann
     user = ctx.docs.users.find_one({"_id": manifest.uploader}, {"is_admin": 1})
     if not user or not user.get("is_admin"):
         raise ManifestError([f"uploader: {manifest.uploader!r} is not an admin; only admins publish modules"])
-    objects = {item.role: (item.key, None) for item in manifest.files}
+    objects: dict[str, tuple[str, str | None]] = {item.role: (item.key, None) for item in manifest.files}
     with tempfile.TemporaryDirectory(prefix="genolake-spec-") as tmp:
         etags = download_spec(ctx.store, ctx.settings.landing_bucket, objects, Path(tmp))
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from genolake_annotation.modules.spec import SPEC_FILE
@@ -12,7 +13,7 @@ SPEC_ROLES = {"module_spec": SPEC_FILE, "variants": "variants.csv", "studies": "
 
 
 def download_spec(
-    store: ObjectStore, bucket: str, objects: dict[str, tuple[str, str | None]], folder: Path
+    store: ObjectStore, bucket: str, objects: Mapping[str, tuple[str, str | None]], folder: Path
 ) -> dict[str, str]:
     """Download role -> (key, expected ETag or None) into `folder`; returns role -> ETag found.
 

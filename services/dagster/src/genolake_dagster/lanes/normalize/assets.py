@@ -23,7 +23,7 @@ landing_vcf = AssetSpec(
 )
 
 
-class NormalizeConfig(Config):  # type: ignore[misc]
+class NormalizeConfig(Config):
     """What the intake sensor asks of one normalize run (kept in the run, so re-execution repeats it)."""
 
     batch_id: str

@@ -16,7 +16,7 @@ from genolake_dagster.version import PRS_SCORES as CODE_VERSION
 from genolake_dagster.version import object_metadata
 
 
-class ScoringObject(Config):  # type: ignore[misc]
+class ScoringObject(Config):
     """An uploaded (landing zone) or installed (lake `reference/scores/`) scoring file, pinned by ETag."""
 
     key: str
@@ -24,7 +24,7 @@ class ScoringObject(Config):  # type: ignore[misc]
     bucket: str | None = None  # None: the landing zone (run configs planned before installed scores)
 
 
-class PrsConfig(Config):  # type: ignore[misc]
+class PrsConfig(Config):
     batch_id: str
     scoring: list[ScoringObject]
     genome_build: str

@@ -18,7 +18,7 @@ from genolake_dagster.version import SAMPLE_REPORT as CODE_VERSION
 from genolake_dagster.version import object_metadata
 
 
-class ReportConfig(Config):  # type: ignore[misc]
+class ReportConfig(Config):
     batch_id: str | None = None
 
 
