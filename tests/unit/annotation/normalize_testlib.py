@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from genolake_core.chromosomes import normalize_chrom
 
 QUERY_FIXED = r"%CHROM\t%POS\t%ID\t%REF\t%ALT\t%FILTER\t%QUAL\t[%GT]"
 COMPARED = ("chrom", "start", "rsid", "ref", "alts", "gt", "genotype", "filter", "qual", "dp")
@@ -31,10 +32,8 @@ def run(args: list[str]) -> str:
 
 
 def expected_chrom(raw: str) -> str:
-    stripped = re.sub(r"^chr", "", raw, flags=re.IGNORECASE)
-    if stripped.upper() in ("M", "MT"):
-        return "MT"
-    return stripped.upper() if stripped.upper() in ("X", "Y") else stripped
+    """The documented naming rule (genolake_core.chromosomes), applied to bcftools' CHROM."""
+    return normalize_chrom(raw)
 
 
 def expected_genotype(gt: str, ref: str, alts: list[str]) -> list[str] | None:

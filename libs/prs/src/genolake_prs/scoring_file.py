@@ -7,8 +7,8 @@ A scoring file is a tab-separated table after a ``#key=value`` header. Rules app
 - Positions: a harmonized file (header ``HmPOS_build``, columns ``hm_chr``/``hm_pos``) is placed by
   its harmonized positions (an empty ``hm_pos`` means harmonization failed: the row has no position
   and is reported unmatched, never dropped); otherwise by ``chr_name``/``chr_position``.
-  Chromosomes follow the normalized parquet's naming: ``chr`` prefixes are removed, ``23``/``24``
-  become ``X``/``Y``, ``M``/``MT`` (and plink's ``26``) become ``MT``.
+  Chromosomes follow the platform's naming rule (`genolake_core.chromosomes`, as the normalized parquet):
+  ``chr`` prefixes are removed, ``23``/``24`` become ``X``/``Y``, ``M``/``MT`` (and plink's ``26``) ``MT``.
 - Alleles are upper-cased. ``other_allele`` is used when present; when it is missing, a single
   ``hm_inferOtherAllele`` is used instead (recorded as ``other_allele_source = "inferred"``); a
   multi-valued one (``A/G``) or none means the variant is matched on the effect allele alone
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from genolake_core.chromosomes import normalize_chrom
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from genolake_prs.errors import ScoringFileError
@@ -297,30 +298,16 @@ _FLOAT_COLUMNS = ("effect_weight", *_DOSAGE_COLUMNS, "allelefrequency_effect")
 _INT_COLUMNS = ("chr_position", "hm_pos")
 
 
-def normalize_chrom(name: str | None) -> str | None:
-    """The normalized parquet's chromosome naming: no ``chr`` prefix (any case), ``23``/``24`` ->
-    ``X``/``Y``, ``M``/``MT``/``26`` -> ``MT``, X/Y upper-cased; empty -> None."""
-    if name is None:
-        return None
-    out = name.strip()
-    if out[:3].lower() == "chr":
-        out = out[3:]
-    upper = out.upper()
-    if not out:
-        return None
-    if out == "23" or upper == "X":
-        return "X"
-    if out == "24" or upper == "Y":
-        return "Y"
-    if upper in ("M", "MT", "26"):
-        return "MT"
-    return out
+def _chrom_name(name: str | None) -> str | None:
+    """The platform's chromosome name (`genolake_core.chromosomes`) of a scoring file's ``chr_name``;
+    empty -> None."""
+    return (normalize_chrom(name.strip()) or None) if name is not None else None
 
 
 def _chrom_expr(frame: pl.DataFrame, column: str) -> pl.Expr:
     """Chromosome names normalized through their few distinct values (fast on large files)."""
     names = frame.get_column(column).unique().to_list()
-    mapping = {name: normalize_chrom(name) for name in names if name is not None}
+    mapping = {name: _chrom_name(name) for name in names if name is not None}
     return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
 
 

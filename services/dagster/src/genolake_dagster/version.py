@@ -8,7 +8,7 @@ another rule); the others stay, so their outputs are not reported as produced by
 
 from __future__ import annotations
 
-NORMALIZED_VARIANTS = "normalize-2"
+NORMALIZED_VARIANTS = "normalize-3"  # 2: rsIDs filled from a reference; 3: plink names (23, 24, 26) -> X, Y, MT
 PRS_SCORES = "prs-1"
 SAMPLE_ANNOTATIONS = "annotate-2"
 SAMPLE_REPORT = "report-3"

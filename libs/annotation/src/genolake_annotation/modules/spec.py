@@ -61,6 +61,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from genolake_core.chromosomes import PRIMARY as PRIMARY_CHROMOSOMES
+from genolake_core.chromosomes import normalize_chrom
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 SCHEMA_VERSION = "1.0"
@@ -76,7 +78,6 @@ ALLELE_RE = re.compile(r"^[ACGTN]+$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 STATES = frozenset({"risk", "protective", "neutral", "significant", "not_significant", "alt", "ref"})
 PRIORITIES = ("low", "medium", "high")
-CHROMOSOMES = frozenset({*(str(i) for i in range(1, 23)), "X", "Y", "MT"})
 
 VARIANT_REQUIRED = ("rsid", "genotype", "weight", "state", "conclusion", "gene", "phenotype", "category")
 VARIANT_OPTIONAL = (
@@ -391,14 +392,6 @@ def _bool(value: str) -> bool | None:
     return None
 
 
-def _normalize_chrom(raw: str) -> str:
-    stripped = re.sub(r"^chr", "", raw, flags=re.IGNORECASE)
-    upper = stripped.upper()
-    if upper in ("M", "MT"):
-        return "MT"
-    return upper if upper in ("X", "Y") else stripped
-
-
 def _variant_row(
     line: int, cells: dict[str, str], defaults: Defaults, problems: list[SpecProblem]
 ) -> VariantRow | None:
@@ -419,8 +412,8 @@ def _variant_row(
         missing = [c for c in ("chrom", "start", "ref") if c not in given]
         bad(missing[0], f"chrom, start and ref go together: {', '.join(missing)} missing")
     if chrom_raw:
-        chrom = _normalize_chrom(chrom_raw)
-        if chrom not in CHROMOSOMES:
+        chrom = normalize_chrom(chrom_raw)
+        if chrom not in PRIMARY_CHROMOSOMES:
             bad("chrom", f"{chrom_raw!r} is not a chromosome (1-22, X, Y, MT; 'chr' is stripped)")
     if start_raw:
         try:

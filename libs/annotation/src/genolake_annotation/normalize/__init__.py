@@ -10,9 +10,10 @@ Output columns (in this order; later versions may append columns, never reorder 
 =========== ================ ==============================================================================
 column      type             rule
 =========== ================ ==============================================================================
-chrom       String           CHROM without ``chr`` (any case: ``chr1``/``CHR1``/``Chr1`` -> ``1``);
-                             ``X``/``Y`` upper-cased; ``chrM``/``M``/``MT`` -> ``MT``; other contigs as
-                             written minus the prefix (``chrUn_xyz`` -> ``Un_xyz``)
+chrom       String           the platform's naming rule (:mod:`genolake_core.chromosomes`): CHROM without
+                             ``chr`` (any case: ``chr1``/``CHR1``/``Chr1`` -> ``1``); ``X``/``x``/``23``
+                             -> ``X``, ``Y``/``y``/``24`` -> ``Y``, ``chrM``/``M``/``MT``/``26`` -> ``MT``;
+                             other contigs as written minus the prefix (``chrUn_xyz`` -> ``Un_xyz``)
 start       Int64            POS, 1-based, as written
 rsid        String           first ID of the form ``rs<digits>`` (IDs are ``;``-separated), else null
 ref         String           REF as written (no left-alignment, no splitting of multi-allelic records)

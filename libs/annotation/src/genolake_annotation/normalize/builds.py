@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
+from genolake_core.chromosomes import normalize_chrom
+
 from genolake_annotation.normalize.settings import Build
 
 BUILDS: tuple[Build, ...] = get_args(Build)
@@ -52,24 +54,7 @@ _NAME_PATTERNS: dict[Build, re.Pattern[str]] = {
     ),
 }
 
-_CHR_PREFIX = re.compile(r"^chr", re.IGNORECASE)
-
 BuildSource = Literal["contigs", "reference", "positions", "declared"]  # declared: expected_build
-
-
-def normalize_chrom_name(name: str) -> str:
-    """The chromosome naming rule of the normalized output (same as the parquet ``chrom`` column).
-
-    A leading ``chr`` is removed in any case (``chr1``, ``CHR1``, ``Chr1`` -> ``1``); ``X``/``Y`` are
-    upper-cased; ``M``/``MT`` (any case, any prefix) become ``MT``; other names are kept as written.
-    """
-    stripped = _CHR_PREFIX.sub("", name)
-    upper = stripped.upper()
-    if upper in ("M", "MT"):
-        return "MT"
-    if upper in ("X", "Y"):
-        return upper
-    return stripped
 
 
 def build_from_contigs(contigs: dict[str, int | None]) -> Build | None:
@@ -77,7 +62,7 @@ def build_from_contigs(contigs: dict[str, int | None]) -> Build | None:
     for name, length in contigs.items():
         if length is None:
             continue
-        chrom = normalize_chrom_name(name)
+        chrom = normalize_chrom(name)
         for build in BUILDS:
             if CHROM_LENGTHS[build].get(chrom) == length:
                 votes.add(build)

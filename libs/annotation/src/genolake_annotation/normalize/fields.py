@@ -5,8 +5,9 @@ strictly, so a malformed value makes the query fail (the caller then finds the l
 
 Rules:
 
-- ``chrom``: see :func:`genolake_annotation.normalize.builds.normalize_chrom_name` (``chr`` prefix dropped
-  in any case, ``X``/``Y`` upper-cased, ``M``/``MT``/``chrM`` -> ``MT``).
+- ``chrom``: the platform's naming rule, :mod:`genolake_core.chromosomes` (``chr`` prefix dropped in any
+  case; ``X``/``x``/``23`` -> ``X``, ``Y``/``y``/``24`` -> ``Y``, ``M``/``MT``/``26`` -> ``MT``), built from
+  its ``ALIASES`` table.
 - ``ids``: ID split on ``;`` (empty list for ``.``); ``rsid``: the first of them that is ``rs`` + digits,
   else null (so ``MERGED_DEL_2_107112`` gives a null ``rsid`` but stays in ``ids``).
 - ``alts``: ALT split on ``,`` (empty list for ``.``), alleles kept exactly as written, including ``*`` and
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import polars as pl
+from genolake_core.chromosomes import ALIASES as CHROM_ALIASES
 
 if TYPE_CHECKING:
     from polars.expr.whenthen import ChainedThen, Then
@@ -38,7 +40,8 @@ EMPTY_STRINGS = pl.lit([], dtype=pl.List(pl.String))
 
 
 def strip_chr(raw: pl.Expr) -> pl.Expr:
-    """CHROM without a leading ``chr`` in any case (the regex runs only on names of 3+ bytes)."""
+    """CHROM without a leading ``chr`` in any case (`genolake_core.chromosomes.strip_chr`; the regex runs
+    only on names of 3+ bytes)."""
     return pl.when(raw.str.len_bytes() >= 3).then(raw.str.replace(r"^(?i:chr)", "")).otherwise(raw)
 
 
@@ -58,12 +61,9 @@ def equals_any(raw: pl.Expr, values: Iterable[str]) -> pl.Expr:
     return functools.reduce(operator.or_, conditions)
 
 
-_CHROM_NAMES = {"MT": ("M", "m", "MT", "Mt", "mT", "mt"), "X": ("X", "x"), "Y": ("Y", "y")}
-
-
 def chrom(bare: pl.Expr) -> pl.Expr:
     """Normalized chromosome from :func:`strip_chr`'s output."""
-    cases = [(equals_any(bare, spellings), pl.lit(name)) for name, spellings in _CHROM_NAMES.items()]
+    cases = [(equals_any(bare, spellings), pl.lit(name)) for name, spellings in CHROM_ALIASES.items()]
     return first_match(cases, bare)
 
 

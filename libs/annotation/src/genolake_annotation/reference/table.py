@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
+from genolake_core.chromosomes import normalize_chrom
 from pydantic import BaseModel, ConfigDict
 
 from genolake_annotation.modules.manifest import sha256_of, tool_version
-from genolake_annotation.normalize.builds import normalize_chrom_name
 from genolake_annotation.normalize.header import read_vcf_header
 
 FORMAT = "genolake.reference/1"
@@ -127,7 +127,7 @@ def reference_chrom(name: str) -> str:
         return {23: "X", 24: "Y"}.get(number, str(number))
     if name.startswith("NC_012920"):
         return "MT"
-    return normalize_chrom_name(name)
+    return normalize_chrom(name)  # the platform's rule (genolake_core.chromosomes)
 
 
 def _chrom_expr(column: pl.Expr) -> pl.Expr:
