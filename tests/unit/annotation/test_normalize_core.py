@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from genolake_annotation.normalize import (
     OUTPUT_COLUMNS,
-    BuildMismatchError,
     NormalizeSettings,
+    VcfBuildMismatchError,
     VcfFormatError,
     normalize_single,
     normalize_vcf,
@@ -163,7 +163,7 @@ def test_chr22_build_from_positions(chr22_vcf: Path, tmp_path: Path) -> None:
 
 def test_build_mismatch_from_positions_leaves_nothing(chr22_vcf: Path, tmp_path: Path) -> None:
     out = tmp_path / "o.parquet"
-    with pytest.raises(BuildMismatchError, match="GRCh38.*GRCh37"):
+    with pytest.raises(VcfBuildMismatchError, match="GRCh38.*GRCh37"):
         normalize_single(
             chr22_vcf, out, sample="HG00096", settings=NormalizeSettings(expected_build="GRCh38")
         )
@@ -171,7 +171,7 @@ def test_build_mismatch_from_positions_leaves_nothing(chr22_vcf: Path, tmp_path:
 
 
 def test_build_mismatch_from_header(antku_vcf: Path, tmp_path: Path) -> None:
-    with pytest.raises(BuildMismatchError) as info:
+    with pytest.raises(VcfBuildMismatchError) as info:
         normalize_single(
             antku_vcf, tmp_path / "o.parquet", settings=NormalizeSettings(expected_build="GRCh37")
         )
@@ -209,7 +209,7 @@ def test_compressions_give_identical_output(
 def test_existing_output_replaced_only_on_success(antku_vcf: Path, tmp_path: Path) -> None:
     out = tmp_path / "o.parquet"
     out.write_bytes(b"previous")
-    with pytest.raises(BuildMismatchError):
+    with pytest.raises(VcfBuildMismatchError):
         normalize_single(antku_vcf, out, settings=NormalizeSettings(expected_build="GRCh37"))
     assert out.read_bytes() == b"previous"
     normalize_single(antku_vcf, out)

@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from genolake_core.errors import GenoLakeError
+
 USER_PATTERN = re.compile(
     r"^[a-z0-9][a-z0-9_-]{2,62}$"
 )  # 3-63: also a MinIO access key (services/minio/init.sh)
@@ -19,7 +21,7 @@ BATCH_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{2,127}$")
 SCORE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")  # PGS000001, or a custom file's id
 
 
-class InvalidIdentifierError(ValueError):
+class InvalidIdentifierError(GenoLakeError, ValueError):
     """An identifier that does not match its pattern."""
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from genolake_core.errors import GenoLakeError
 from genolake_core.ids import BatchId, SampleId, ScoreId, UserId
 from genolake_core.layout import uploads_prefix
 
@@ -24,7 +25,7 @@ MANIFEST_VERSION: Final = 1
 GenomeBuild = Literal["GRCh37", "GRCh38"]
 
 
-class ManifestError(ValueError):
+class ManifestError(GenoLakeError, ValueError):
     """A manifest that cannot be accepted; `reasons` lists every problem found."""
 
     def __init__(self, reasons: list[str], *, batch_id: str | None = None, intent: str | None = None) -> None:

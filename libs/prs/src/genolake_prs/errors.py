@@ -1,14 +1,17 @@
 """Exceptions raised by `genolake_prs`.
 
-Every error derives from `PrsError`, so a caller can catch the whole family at once.
+Every error derives from `PrsError` (a `genolake_core.errors.GenoLakeError`), so a caller can catch the
+whole family at once.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from genolake_core.errors import GenoLakeError
 
-class PrsError(Exception):
+
+class PrsError(GenoLakeError):
     """Base class of every polygenic-score error."""
 
 

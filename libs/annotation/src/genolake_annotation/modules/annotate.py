@@ -43,6 +43,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
+from genolake_annotation.errors import InvalidInputError, MissingInputError
 from genolake_annotation.modules.manifest import (
     STUDIES_SCHEMA,
     CompiledModule,
@@ -158,7 +159,7 @@ def prepare_modules(
     names = [m.name for m in modules]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"module(s) given twice: {', '.join(duplicates)}")
+        raise InvalidInputError(f"module(s) given twice: {', '.join(duplicates)}")
     loci_frames, weight_frames, unmatchable_frames = [], [], []
     key_used: dict[str, str] = {}
     mismatch: dict[str, bool] = {}
@@ -357,7 +358,7 @@ def _run_engine(
             memory_limit=memory_limit,
             threads=threads,
         )
-    raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    raise InvalidInputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
 def _has_rsids(sample: Path) -> bool:
@@ -388,13 +389,13 @@ def annotate(
     lineage. Existing outputs in ``out_dir`` are replaced only when every output is written.
     """
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        raise InvalidInputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
     sample = Path(normalized_parquet)
     if not sample.is_file():
-        raise FileNotFoundError(f"normalized parquet {sample} does not exist")
+        raise MissingInputError(f"normalized parquet {sample} does not exist")
     opened = [m if isinstance(m, CompiledModule) else open_module(Path(m)) for m in modules]
     if not opened:
-        raise ValueError("no modules given")
+        raise InvalidInputError("no modules given")
     out_dir = Path(out_dir)
     run_id = run_id or uuid.uuid4().hex
     metadata = read_normalize_metadata(sample) or {}

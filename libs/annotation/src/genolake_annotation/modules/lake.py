@@ -20,11 +20,12 @@ from genolake_core.docstore import DocStore, utcnow
 from genolake_core.layout import MODULES_PREFIX, module_prefix
 from genolake_core.objectstore import ObjectStore
 
+from genolake_annotation.errors import ModuleError
 from genolake_annotation.modules.manifest import MANIFEST_FILE, CompiledModule
 from genolake_annotation.modules.sources import ModuleSourceError, S3Source
 
 
-class ModuleConflictError(ValueError):
+class ModuleConflictError(ModuleError):
     """A module version is already published with different content."""
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from genolake_annotation.errors import MissingInputError, ModuleError
 from genolake_annotation.modules.manifest import (
     ANNOTATIONS_SCHEMA,
     STUDIES_SCHEMA,
@@ -77,7 +78,7 @@ CURATOR = "LongevityMap (just-dna-seq curation)"
 METHOD = "literature-review"
 
 
-class LongevityMapError(ValueError):
+class LongevityMapError(ModuleError):
     """The LongevityMap database is not what the builder expects; ``problems`` lists why."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:
@@ -89,7 +90,7 @@ class LongevityMapError(ValueError):
 
 def _connect(path: Path) -> sqlite3.Connection:
     if not path.is_file():
-        raise FileNotFoundError(f"LongevityMap database {path} does not exist")
+        raise MissingInputError(f"LongevityMap database {path} does not exist")
     return sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
 
 

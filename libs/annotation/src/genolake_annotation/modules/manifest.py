@@ -35,6 +35,8 @@ from typing import Final, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
+from genolake_annotation.errors import ModuleError
+
 FORMAT: Final = "genolake.module/1"
 MANIFEST_FILE = "module.json"
 TABLES = ("weights", "annotations", "studies")
@@ -86,7 +88,7 @@ STUDIES_SCHEMA: dict[str, pl.DataType] = {
 SCHEMAS = {"weights": WEIGHTS_SCHEMA, "annotations": ANNOTATIONS_SCHEMA, "studies": STUDIES_SCHEMA}
 
 
-class ModuleIntegrityError(ValueError):
+class ModuleIntegrityError(ModuleError):
     """A compiled module folder is incomplete, or a file's sha256 differs from its manifest."""
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from genolake_annotation.errors import InvalidInputError
 from genolake_annotation.modules.manifest import CompiledModule
 from genolake_annotation.modules.sources import (
     ModuleSource,
@@ -80,14 +81,14 @@ def load_registry(path: Path) -> ModuleRegistry:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+        raise InvalidInputError(f"{path}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping with a 'modules' key")  # noqa: TRY004 (a file error)
+        raise InvalidInputError(f"{path}: expected a mapping with a 'modules' key")
     try:
         return ModuleRegistry.model_validate({**data, "base_dir": path.parent})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(f"{path}: {problems}") from exc
+        raise InvalidInputError(f"{path}: {problems}") from exc
 
 
 def builtin_spec_dirs() -> dict[str, Path]:

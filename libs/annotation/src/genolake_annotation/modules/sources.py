@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from genolake_annotation.errors import InvalidInputError, ModuleError
 from genolake_annotation.modules.compile import compile_spec
 from genolake_annotation.modules.manifest import (
     MANIFEST_FILE,
@@ -55,7 +56,7 @@ LONGEVITY_SQLITE_GZ = "longevitymap.sqlite.gz"  # the built-in copy (gzip); deco
 _MARKERS = (MANIFEST_FILE, "weights.parquet", SPEC_FILE)
 
 
-class ModuleSourceError(RuntimeError):
+class ModuleSourceError(ModuleError):
     """A module could not be obtained from a source (not found, version pin differs, unreachable ...)."""
 
 
@@ -402,10 +403,12 @@ def parse_hf_uri(uri: str) -> tuple[str, str | None, str]:
     """``hf://datasets/<owner>/<repo>[@<revision>][/<subdir>]`` -> (repo_id, revision, subdir)."""
     rest = uri.removeprefix("hf://")
     if not rest.startswith("datasets/"):
-        raise ValueError(f"{uri!r}: only Hugging Face datasets are supported (hf://datasets/<owner>/<repo>)")
+        raise InvalidInputError(
+            f"{uri!r}: only Hugging Face datasets are supported (hf://datasets/<owner>/<repo>)"
+        )
     parts = rest.removeprefix("datasets/").split("/")
     if len(parts) < 2 or not parts[0] or not parts[1]:
-        raise ValueError(f"{uri!r}: expected hf://datasets/<owner>/<repo>[@<revision>][/<subdir>]")
+        raise InvalidInputError(f"{uri!r}: expected hf://datasets/<owner>/<repo>[@<revision>][/<subdir>]")
     repo, _, revision = parts[1].partition("@")
     subdir = "/".join(parts[2:]) if len(parts) > 2 else HF_DEFAULT_SUBDIR
     return f"{parts[0]}/{repo}", revision or None, subdir

@@ -65,6 +65,8 @@ from genolake_core.chromosomes import PRIMARY as PRIMARY_CHROMOSOMES
 from genolake_core.chromosomes import normalize_chrom
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from genolake_annotation.errors import ModuleError
+
 SCHEMA_VERSION = "1.0"
 SPEC_FILE = "module_spec.yaml"
 VARIANTS_FILE = "variants.csv"
@@ -116,7 +118,7 @@ class SpecProblem:
         return f"{where}: {self.message}"
 
 
-class ModuleSpecError(ValueError):
+class ModuleSpecError(ModuleError):
     """A spec folder failed validation; ``problems`` lists every problem found."""
 
     def __init__(self, spec_dir: Path, problems: list[SpecProblem]) -> None:

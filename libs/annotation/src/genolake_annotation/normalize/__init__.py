@@ -2,7 +2,7 @@
 
 Public API: :func:`read_vcf_header`, :func:`normalize_vcf`, :func:`normalize_single`,
 :class:`NormalizeSettings`, :class:`NormalizeResult`, :class:`VcfHeader`, and the errors
-:class:`NormalizeError` > :class:`VcfFormatError` (also a ``ValueError``), :class:`BuildMismatchError`.
+:class:`NormalizeError` > :class:`VcfFormatError` (also a ``ValueError``), :class:`VcfBuildMismatchError`.
 The product needs no bcftools/htslib: polars reads the records (streaming, gzip/bgzip included).
 
 Output columns (in this order; later versions may append columns, never reorder these):
@@ -51,7 +51,7 @@ No-calls (``./.``) are kept (``genotype`` null) and counted in ``no_calls``.
 
 Genome build: from the header's contig lengths (chromosomes 1-22, X, Y), else its ``##reference`` /
 ``##assembly`` line, else (during normalization) positions beyond a chromosome's end in one build.
-``settings.expected_build`` raises :class:`BuildMismatchError` on a mismatch; an undetectable build passes
+``settings.expected_build`` raises :class:`VcfBuildMismatchError` on a mismatch; an undetectable build passes
 and is then recorded as the declared one (``build_source = "declared"``).
 
 Files: each output is written to ``.<name>.part-<random>.tmp`` beside it and moved into place with
@@ -71,7 +71,7 @@ samples the VCF has. Not supported: BCF, and bzip2/xz/zstd compression (rejected
 
 from __future__ import annotations
 
-from genolake_annotation.normalize.errors import BuildMismatchError, NormalizeError, VcfFormatError
+from genolake_annotation.normalize.errors import NormalizeError, VcfBuildMismatchError, VcfFormatError
 from genolake_annotation.normalize.header import FieldDef, VcfHeader, read_vcf_header
 from genolake_annotation.normalize.pipeline import OUTPUT_COLUMNS, normalize_single, normalize_vcf
 from genolake_annotation.normalize.result import NormalizeResult
@@ -80,11 +80,11 @@ from genolake_annotation.normalize.writer import read_normalize_metadata
 
 __all__ = [
     "OUTPUT_COLUMNS",
-    "BuildMismatchError",
     "FieldDef",
     "NormalizeError",
     "NormalizeResult",
     "NormalizeSettings",
+    "VcfBuildMismatchError",
     "VcfFormatError",
     "VcfHeader",
     "normalize_single",

@@ -1,14 +1,17 @@
 """Errors raised by VCF normalization.
 
-Every error is a :class:`NormalizeError`. Malformed input raises :class:`VcfFormatError`, which is also a
-``ValueError`` so callers that validate user input can catch either. A genome build that contradicts
-``NormalizeSettings.expected_build`` raises :class:`BuildMismatchError`.
+Every error is a :class:`NormalizeError` (an :class:`~genolake_annotation.errors.AnnotationError`).
+Malformed input raises :class:`VcfFormatError`, which is also a ``ValueError`` so callers that validate
+user input can catch either. A genome build that contradicts ``NormalizeSettings.expected_build`` raises
+:class:`VcfBuildMismatchError`.
 """
 
 from __future__ import annotations
 
+from genolake_annotation.errors import AnnotationError
 
-class NormalizeError(Exception):
+
+class NormalizeError(AnnotationError):
     """Base class of every error raised by ``genolake_annotation.normalize``."""
 
 
@@ -31,7 +34,7 @@ class VcfFormatError(NormalizeError, ValueError):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
-class BuildMismatchError(NormalizeError):
+class VcfBuildMismatchError(NormalizeError):
     """The VCF's genome build (from its header or its positions) is not the expected one."""
 
     def __init__(self, expected: str, detected: str, evidence: str) -> None:

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
+from genolake_annotation.errors import InvalidInputError
 from genolake_annotation.normalize.builds import BuildSource, build_from_positions
-from genolake_annotation.normalize.errors import BuildMismatchError, NormalizeError, VcfFormatError
+from genolake_annotation.normalize.errors import NormalizeError, VcfBuildMismatchError, VcfFormatError
 from genolake_annotation.normalize.fields import first_match
 from genolake_annotation.normalize.header import VcfHeader, read_vcf_header
 from genolake_annotation.normalize.reader import stage_frame
@@ -87,7 +88,7 @@ def _build(header: VcfHeader, stats: RunStats) -> tuple[Build | None, BuildSourc
 
 def _check_build(settings: NormalizeSettings, detected: str | None, evidence: str) -> None:
     if settings.expected_build and detected and detected != settings.expected_build:
-        raise BuildMismatchError(settings.expected_build, detected, evidence)
+        raise VcfBuildMismatchError(settings.expected_build, detected, evidence)
 
 
 def _result(
@@ -139,11 +140,11 @@ def normalize_vcf(
     VCF's, when that is known; see genolake_annotation.reference.fill); ``rsid_filled`` marks them."""
     vcf = Path(vcf)
     if not outputs:
-        raise ValueError("outputs is empty: map at least one VCF sample name to a parquet path")
+        raise InvalidInputError("outputs is empty: map at least one VCF sample name to a parquet path")
     finals = {sample: Path(out) for sample, out in outputs.items()}
     resolved = [p.resolve() for p in finals.values()]
     if len(set(resolved)) != len(resolved):
-        raise ValueError(f"two samples share an output path: {sorted(map(str, finals.values()))}")
+        raise InvalidInputError(f"two samples share an output path: {sorted(map(str, finals.values()))}")
     header = read_vcf_header(vcf)
     samples = list(finals)
     indices = _sample_indices(header, vcf, samples)
@@ -158,7 +159,7 @@ def normalize_vcf(
 
         vcf_build = header.detected_build or settings.expected_build
         if vcf_build is not None and vcf_build != id_reference.build:
-            raise BuildMismatchError(
+            raise VcfBuildMismatchError(
                 id_reference.build, vcf_build, "the ID reference's build vs the VCF's (header or declared)"
             )
         frame = fill_rsids(frame, id_reference)

@@ -24,7 +24,7 @@ class NormalizeSettings(BaseModel):
     - ``min_dp``: the sample's depth (FORMAT DP, else INFO DP) must be ``>= min_dp``; a missing depth
       fails the check.
     - ``expected_build``: if the build detected from the header (or, failing that, from positions beyond a
-      chromosome's end) differs, :class:`BuildMismatchError` is raised; an undetectable build passes.
+      chromosome's end) differs, :class:`VcfBuildMismatchError` is raised; an undetectable build passes.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

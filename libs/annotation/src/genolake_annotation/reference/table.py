@@ -35,6 +35,7 @@ import polars as pl
 from genolake_core.chromosomes import normalize_chrom
 from pydantic import BaseModel, ConfigDict
 
+from genolake_annotation.errors import AnnotationError
 from genolake_annotation.modules.manifest import sha256_of, tool_version
 from genolake_annotation.normalize.header import read_vcf_header
 
@@ -59,7 +60,7 @@ _COLUMN_NAMES = {
 }
 
 
-class ReferenceError(ValueError):
+class ReferenceError(AnnotationError, ValueError):
     """A reference source or folder is unusable; the message names the file and what is wrong."""
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 import polars as pl
 
+from genolake_annotation.errors import InvalidInputError, MissingInputError
 from genolake_annotation.modules.annotate import ANNOTATIONS_FILE, LINEAGE_FILE, STUDIES_FILE, SUMMARY_FILE
 from genolake_annotation.modules.manifest import STUDIES_SCHEMA
 from genolake_annotation.modules.match_common import ANNOTATION_SCHEMA, OUTCOME_OF_REASON, REASONS
@@ -72,7 +73,7 @@ def load_annotation_frames(out_dir: Path) -> AnnotationFrames:
     out_dir = Path(out_dir)
     missing = [f for f in (ANNOTATIONS_FILE, SUMMARY_FILE, LINEAGE_FILE) if not (out_dir / f).is_file()]
     if missing:
-        raise FileNotFoundError(f"{out_dir} is not an annotation output folder: {', '.join(missing)} missing")
+        raise MissingInputError(f"{out_dir} is not an annotation output folder: {', '.join(missing)} missing")
     studies_path = out_dir / STUDIES_FILE
     return AnnotationFrames(
         annotations=pl.read_parquet(out_dir / ANNOTATIONS_FILE),
@@ -234,7 +235,7 @@ def _prs_rows(prs: pl.DataFrame | None) -> list[dict[str, Any]] | None:
         return None
     missing = [c for c in PRS_COLUMNS if c not in prs.columns]
     if missing:
-        raise ValueError(
+        raise InvalidInputError(
             f"prs frame lacks column(s) {', '.join(missing)} (expected {', '.join(PRS_COLUMNS)})"
         )
     return list(prs.select(PRS_COLUMNS).iter_rows(named=True))
