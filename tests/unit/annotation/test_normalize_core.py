@@ -18,22 +18,11 @@ from genolake_annotation.normalize import (
     read_normalize_metadata,
     read_vcf_header,
 )
+from genolake_core.normalized import NORMALIZED_SCHEMA
 
 from tests.unit.annotation.normalize_testlib import bcftools_count, bcftools_rows, parquet_rows
 
-SCHEMA = {
-    "chrom": pl.String,
-    "start": pl.Int64,
-    "rsid": pl.String,
-    "ref": pl.String,
-    "alts": pl.List(pl.String),
-    "gt": pl.String,
-    "genotype": pl.List(pl.String),
-    "filter": pl.String,
-    "qual": pl.Float64,
-    "dp": pl.Int64,
-    "af": pl.List(pl.Float64),
-}
+SCHEMA = NORMALIZED_SCHEMA
 
 
 def test_antku_matches_bcftools(antku_vcf: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from genolake_core.normalized import NORMALIZED_SCHEMA
 from genolake_prs import (
     PrsError,
     PrsSettings,
@@ -18,19 +19,7 @@ from genolake_prs import (
 )
 from genolake_prs.scoring_file import ScoringFile, parse_scoring_text
 
-GENOTYPE_SCHEMA = {
-    "chrom": pl.String,
-    "start": pl.Int64,
-    "rsid": pl.String,
-    "ref": pl.String,
-    "alts": pl.List(pl.String),
-    "gt": pl.String,
-    "genotype": pl.List(pl.String),
-    "filter": pl.String,
-    "qual": pl.Float64,
-    "dp": pl.Int64,
-    "af": pl.List(pl.Float64),
-}
+GENOTYPE_SCHEMA = {name: dtype for name, dtype in NORMALIZED_SCHEMA.items() if name not in ("ids", "end")}
 
 
 def record(

@@ -40,6 +40,8 @@ class ManifestStatus(StrEnum):
 ACCEPTED_STATUSES = frozenset(
     {ManifestStatus.QUEUED, ManifestStatus.RUNNING, ManifestStatus.SUCCESS, ManifestStatus.FAILED}
 )
+# A manifest in one of these will not change status again (HELD waits for its lane to be enabled).
+FINAL_STATUSES = frozenset({ManifestStatus.SUCCESS, ManifestStatus.FAILED, ManifestStatus.REJECTED})
 
 # Dagster run statuses in the order they can follow each other; a document never moves back.
 RUN_STATUS_RANK: dict[str, int] = {

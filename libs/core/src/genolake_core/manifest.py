@@ -22,6 +22,7 @@ from genolake_core.ids import BatchId, SampleId, ScoreId, UserId
 from genolake_core.layout import uploads_prefix
 
 MANIFEST_VERSION: Final = 1
+MAX_MANIFEST_BYTES: Final = 1024 * 1024  # larger objects are rejected unread (intake, POST /manifests)
 GenomeBuild = Literal["GRCh37", "GRCh38"]
 
 

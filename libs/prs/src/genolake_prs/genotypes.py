@@ -1,11 +1,9 @@
 """The sample side: the platform's normalized genotype parquet (one sample per file).
 
-Contract (produced by ``genolake_annotation.normalize``): ``chrom`` (String, no ``chr`` prefix),
-``start`` (Int64, 1-based VCF POS), ``rsid``, ``ref`` (String), ``alts`` (List(String)), ``gt``
-(raw GT such as ``0|1`` or ``./.``), ``genotype`` (List(String), sorted called alleles, null when
-fully missing, one element when haploid), ``filter``, ``qual``, ``dp`` and ``af``
-(List(Float64) | null, INFO AF). Only ``chrom``, ``start``, ``ref``, ``alts`` and ``genotype`` are
-required here; ``gt`` and ``af`` are used when present.
+Contract: `genolake_core.normalized.NORMALIZED_SCHEMA` (produced by ``genolake_annotation.normalize``;
+``chrom`` without ``chr``, ``start`` the 1-based VCF POS, ``gt`` the raw GT such as ``0|1``, ``genotype``
+the sorted called alleles, null when fully missing, ``af`` the INFO AF). Only ``chrom``, ``start``,
+``ref``, ``alts`` and ``genotype`` are required here; ``gt`` and ``af`` are used when present.
 """
 
 from __future__ import annotations
@@ -15,23 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from genolake_core.normalized import NORMALIZED_SCHEMA
 
 from genolake_prs.errors import SampleDataError
 from genolake_prs.genome_build import GenomeBuild, normalize_build
 
 #: Required columns and their types.
 REQUIRED_COLUMNS: dict[str, pl.DataType] = {
-    "chrom": pl.String(),
-    "start": pl.Int64(),
-    "ref": pl.String(),
-    "alts": pl.List(pl.String()),
-    "genotype": pl.List(pl.String()),
+    name: NORMALIZED_SCHEMA[name] for name in ("chrom", "start", "ref", "alts", "genotype")
 }
 #: Optional columns used when present.
-OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
-    "gt": pl.String(),
-    "af": pl.List(pl.Float64()),
-}
+OPTIONAL_COLUMNS: dict[str, pl.DataType] = {name: NORMALIZED_SCHEMA[name] for name in ("gt", "af")}
 
 GenotypeSource = Path | str | pl.LazyFrame | pl.DataFrame
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
+from genolake_core.normalized import NORMALIZED_SCHEMA
 
 from genolake_annotation.errors import InvalidInputError
 from genolake_annotation.normalize.builds import BuildSource, build_from_positions
@@ -39,9 +40,7 @@ from genolake_annotation.normalize.writer import AtomicOutputs, parquet_metadata
 if TYPE_CHECKING:
     from genolake_annotation.reference.table import VariantReference
 
-OUTPUT_COLUMNS = (
-    "chrom", "start", "rsid", "ref", "alts", "gt", "genotype", "filter", "qual", "dp", "af", "ids", "end",
-)  # fmt: skip
+OUTPUT_COLUMNS = tuple(NORMALIZED_SCHEMA)  # the contract: genolake_core.normalized
 FILLED_COLUMN = "rsid_filled"  # appended only when a variant-position reference filled rsIDs
 SCHEMA_VERSION = 1
 PARQUET_COMPRESSION: Final = "zstd"

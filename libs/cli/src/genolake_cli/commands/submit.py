@@ -14,8 +14,6 @@ from typing import Annotated
 import typer
 from genolake_core.layout import manifests_prefix, report_key, uploads_prefix
 
-FINAL = {"success", "failed", "rejected"}  # ManifestStatus values (genolake_core.docstore imports pymongo)
-
 
 def submit(
     vcf: Annotated[Path, typer.Option(help="VCF to upload.", exists=True, dir_okay=False)],
@@ -41,7 +39,7 @@ def submit(
     score_ids = [s.strip() for s in (scores or "").split(",") if s.strip()]
     if score_ids and intent != "analyze":
         raise typer.BadParameter("--scores goes with --intent analyze", param_hint="--scores")
-    from genolake_core.docstore import DocStore  # boto3, pymongo: imported when the command runs
+    from genolake_core.docstore import FINAL_STATUSES, DocStore  # boto3, pymongo: imported when run
     from genolake_core.objectstore import ObjectStore, sha256_file
     from genolake_core.settings import get_settings
 
@@ -74,7 +72,7 @@ def submit(
     try:
         while time.monotonic() < deadline:
             doc = docs.get_manifest(batch)
-            if doc is not None and doc.get("status") in FINAL:
+            if doc is not None and doc.get("status") in FINAL_STATUSES:
                 typer.echo(
                     json.dumps(
                         {

@@ -9,14 +9,13 @@ from typing import Any
 from fastapi import HTTPException
 from genolake_core.accounts import Principal
 from genolake_core.layout import manifests_prefix
-from genolake_core.manifest import ManifestError, parse_manifest
+from genolake_core.manifest import MAX_MANIFEST_BYTES, ManifestError, parse_manifest
 from pymongo import ASCENDING
 
 from genolake_api.auth import require_access
 from genolake_api.services.runs import RUN_FIELDS
 from genolake_api.state import AppState
 
-MAX_MANIFEST_BYTES = 1024 * 1024
 # what the status response shows (plus `user` for the owner check); not planned run configs etc.
 MANIFEST_FIELDS = {
     name: 1

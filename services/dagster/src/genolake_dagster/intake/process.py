@@ -26,14 +26,20 @@ from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import MANIFESTS_PREFIX, ArchiveOutcome, archive_key, manifest_owner
 from genolake_core.logs import get_logger
-from genolake_core.manifest import INTENT_MODELS, ManifestBase, ManifestError, parse_manifest, peek_intent
+from genolake_core.manifest import (
+    INTENT_MODELS,
+    MAX_MANIFEST_BYTES,
+    ManifestBase,
+    ManifestError,
+    parse_manifest,
+    peek_intent,
+)
 from genolake_core.objectstore import ObjectInfo, ObjectStore
 from genolake_core.settings import Settings
 
 from genolake_dagster.intake.cursor import IntakeCursor
 from genolake_dagster.lanes.base import Lane, PlanContext, PlannedRun
 
-MAX_MANIFEST_BYTES = 1024 * 1024
 log = get_logger(__name__)
 
 
