@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
+import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from genolake_prs.errors import CatalogError, ScoringFileError
@@ -94,20 +95,23 @@ class ScoreCache:
         return f"{self.root}/{check_pgs_id(pgs_id)}/{build}/scoring.parquet"
 
     def get(self, pgs_id: str, build: GenomeBuild) -> ScoringFile | None:
-        """The cached score, or None when it is not cached."""
+        """The cached score, or None when it is not cached.
+
+        Only "not there" is a miss: a file that cannot be read (corrupt, unreachable, refused credentials)
+        raises `CatalogError` naming it, instead of being fetched again behind the caller's back.
+        """
         path = self.path_for(pgs_id, build)
         options = {"storage_options": self.storage_options} if self.storage_options else {}
-        if self._is_local():
-            if not Path(path).is_file():
-                return None
-            return read_scoring_parquet(path)
+        if self._is_local() and not Path(path).is_file():
+            return None
         try:
             return read_scoring_parquet(path, **options)
-        except (OSError, FileNotFoundError):
+        except FileNotFoundError:
             return None
-        except Exception as exc:  # noqa: BLE001 -- issue #14: only "not there" should be a miss
-            logger.debug("cache miss for %s: %s", path, exc)
-            return None
+        except ScoringFileError as exc:
+            raise CatalogError(f"score cache: {exc}") from exc
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise CatalogError(f"score cache: cannot read {path}: {type(exc).__name__}: {exc}") from exc
 
     def put(self, scoring: ScoringFile, build: GenomeBuild) -> str:
         """Store ``scoring`` (local writes are atomic: temp file + rename)."""
