@@ -3,7 +3,7 @@
 Every error a GenoLake library raises because an input or a stored state cannot be used derives from
 `GenoLakeError`, one family per library below it: `genolake_annotation.errors.AnnotationError`,
 `genolake_prs.errors.PrsError`; core's own (`ManifestError`, `InvalidIdentifierError`) derive from it
-directly. The `genolake` CLI turns these into `error: ...` and an exit code (`genolake_cli.errors`); any
+directly. The `genolake` CLI turns these into `error: ...` and an exit code; any
 other exception is a programming error and keeps its traceback.
 """
 

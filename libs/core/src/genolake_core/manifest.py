@@ -6,7 +6,8 @@ in `manifests/schema.json` is generated from these models (`genolake manifest sc
 
 Rules checked here (no I/O): the shape, identifiers, that `user` equals `uploader`, that every
 file key lies under `uploads/{uploader}/`, the sha256 format. Rules needing storage (files exist,
-checksums match) live in `genolake_core.manifest_checks`.
+checksums match) are intake's (`genolake_dagster.intake.process`); each lane's planner checks what
+the partition must already have.
 """
 
 from __future__ import annotations

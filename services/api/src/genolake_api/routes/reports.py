@@ -1,7 +1,7 @@
 """The partition report (`GET /partitions/{user}/{sample}/report`), streamed from the lake.
 
-Kept apart from routes/partitions.py so the hot path is async end to end; main.py drops the older
-copy of this route from the partitions router.
+A router of its own (same prefix and tag as routes/partitions.py) because it is a hot path: async end to
+end, one presigned GET relayed by the async HTTP client (services/reports.py).
 """
 
 from __future__ import annotations
