@@ -4,7 +4,8 @@ Everything the suite needs ships with the repository (`tests/data/`, `examples/`
 modules of genolake_annotation), so `make test` runs on a fresh clone. `test_data` assembles them in the
 layout the tests use (`vcf/`, `modules/`, `pgs/`). Larger optional data may sit in `../shared/data` on
 our machines (`shared_data`): a test that needs it skips with a message when it is absent, except in CI
-(`CI=true`), where it must be there.
+(`CI=true`), where it must be there: in CI any skip fails (`pytest_runtest_makereport`), unless the
+test is marked `ci_may_skip` (its subject is optional by design).
 """
 
 from __future__ import annotations
@@ -12,9 +13,26 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI (`CI=true`) a skip is a failure: CI installs every tool and dependency (`make install`), so a
+    test skipping there for a missing tool or import could never fail. Tests whose subject is optional
+    by design say so with `@pytest.mark.ci_may_skip`."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if not (os.environ.get("CI", "").lower() in {"1", "true", "yes"} and report.skipped):
+        return
+    if hasattr(report, "wasxfail") or item.get_closest_marker("ci_may_skip") is not None:
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped in CI (CI=true), where every tool and dependency is installed: {reason}"
 
 
 @pytest.fixture(scope="session")

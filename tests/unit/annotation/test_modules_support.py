@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import pytest
 import yaml
 from genolake_annotation.normalize import normalize_single
 
@@ -285,10 +284,6 @@ def actual_annotations(path: Path) -> Counter[tuple[object, ...]]:
 def spec_rows(spec_dir: Path) -> list[dict[str, object]]:
     with (spec_dir / "variants.csv").open(newline="") as handle:
         return [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def need_duckdb() -> None:
-    pytest.importorskip("duckdb")
 
 
 def derived_longevity_db(sqlite_path: Path, target: Path, records: list[Record]) -> Path:

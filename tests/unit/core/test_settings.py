@@ -29,7 +29,3 @@ def test_enabled_lanes_from_comma_list(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()  # type: ignore[call-arg]
     assert settings.enabled_lanes == ["normalize", "analyze"]
     assert "password=p" in settings.postgres_dsn
-
-
-def test_env_names_cover_every_field() -> None:
-    assert settings_env_names() == {f"GENOLAKE_{name.upper()}" for name in Settings.model_fields}
