@@ -356,7 +356,7 @@ def test_absent_is_ref_needs_reference_and_uses_it(tmp_path: Path) -> None:
 def test_hashed_variant_keys_fall_back_to_exact_on_collision(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows sharing a variant are matched once through a hashed key; a collision (forced here: every
     variant at a locus gets the same key) is detected and the sample is matched again exactly."""
-    import genolake_prs.match as match_module
+    import genolake_prs._match.prepare as prepare_module
 
     gts = genotypes(
         record(100, "A", ["G"], "0/1"), record(100, "A", ["AT"], "1/1"), record(200, "C", ["T"], "1/1")
@@ -365,7 +365,7 @@ def test_hashed_variant_keys_fall_back_to_exact_on_collision(monkeypatch: pytest
     b = scoring(["1\t100\tA\tAT\t-3.0", "1\t200\tC\tT\t5.0", "1\t100\tG\tA\t7.0"], score_id="B")
     expected = score_sample(gts, [a, b], sample="S1", sample_build="GRCh38")
 
-    original = match_module._variant_key
+    original = prepare_module.variant_key
 
     def colliding(frame: pl.LazyFrame, *, exact: bool) -> pl.LazyFrame:
         if exact:
@@ -375,7 +375,7 @@ def test_hashed_variant_keys_fall_back_to_exact_on_collision(monkeypatch: pytest
             pl.struct("locus", "effect_allele", "match_other_allele").hash(seed=2).alias("_vk2"),
         )
 
-    monkeypatch.setattr(match_module, "_variant_key", colliding)
+    monkeypatch.setattr(prepare_module, "variant_key", colliding)
     again = score_sample(gts, [a, b], sample="S1", sample_build="GRCh38")
     assert again.scores.equals(expected.scores)
     assert again.match_log is not None and expected.match_log is not None
