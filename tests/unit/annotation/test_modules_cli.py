@@ -16,12 +16,13 @@ import typer
 from genolake_cli.commands.analyze import analyze
 from genolake_cli.commands.annotate import annotate
 from genolake_cli.commands.report import report
+from genolake_cli.errors import ErrorMappingGroup
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from tests.unit.annotation.test_modules_support import normalized
 
-app = typer.Typer()
+app = typer.Typer(cls=ErrorMappingGroup)  # errors -> `error: ...` + exit code, as in main.py
 app.command("annotate")(annotate)
 app.command("report")(report)
 app.command("analyze")(analyze)

@@ -20,8 +20,13 @@ from genolake_cli.commands import (
     stack,
     submit,
 )
+from genolake_cli.errors import ErrorMappingGroup
 
-app = typer.Typer(no_args_is_help=True, help="GenoLake: genomics data platform for a lab server.")
+app = typer.Typer(
+    cls=ErrorMappingGroup,  # library errors -> `error: ...` and an exit code (genolake_cli.errors)
+    no_args_is_help=True,
+    help="GenoLake: genomics data platform for a lab server.",
+)
 app.command("normalize")(normalize.normalize)
 app.command("prs")(prs.prs)
 app.command("annotate")(annotate.annotate)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from genolake_core.errors import GenoLakeError
 from genolake_core.settings import ENV_FILE_VARIABLE, Settings
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ STORAGE_SERVICES = ("minio", "ferretdb", "pgbouncer")  # started (and restored i
 INCOMPLETE_MARKER = "RESTORE_INCOMPLETE"  # written by `genolake restore` until the restore is whole
 
 
-class StackError(RuntimeError):
+class StackError(GenoLakeError):
     """A service that could not be started or checked; the message names it and its log."""
 
 

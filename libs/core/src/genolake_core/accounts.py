@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from genolake_core.docstore import DocStore, utcnow
+from genolake_core.errors import GenoLakeError
 from genolake_core.ids import check_user
 
 TOKEN_PATTERN = re.compile(r"^glk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+class AccountError(GenoLakeError, KeyError):
+    """A user or key that does not exist."""
+
+    def __str__(self) -> str:  # KeyError's own str() quotes the message
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ def create_user(docs: DocStore, user: str, *, is_admin: bool = False) -> bool:
 def create_key(docs: DocStore, user: str) -> str:
     """A new API key for an existing user; returns the token (never stored)."""
     if docs.users.find_one({"_id": user}) is None:
-        raise KeyError(f"no user {user!r}; create it first")
+        raise AccountError(f"no user {user!r}; create it first")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     docs.api_keys.insert_one(

@@ -1,8 +1,9 @@
 """genolake_prs: polygenic risk scores from PGS Catalog scoring files on normalized genotypes.
 
-Read scoring files (`read_scoring_file`) or fetch them from the PGS Catalog
-(`PgsCatalogClient`, cached by `ScoreCache`), then score a sample's normalized genotype parquet
-against all of them in one pass (`score_sample`). The rules live in the module docstrings:
+`score_vcf` does it all in one call (what `genolake prs` and the platform's asset run): scoring files
+read (`read_scoring_file`) or fetched from the PGS Catalog (`PgsCatalogClient`, cached by `ScoreCache`),
+the VCF normalized (`genolake_annotation.normalize`), each sample scored against all of them in one pass
+(`score_sample`). The rules live in the module docstrings:
 `genolake_prs.scoring_file` (parsing), `genolake_prs.match` (matching, exclusions),
 `genolake_prs.dosage` (dosage, missing calls), `genolake_prs.percentile`,
 `genolake_prs.settings` (what is configurable).
@@ -33,6 +34,7 @@ from genolake_prs.match import (
     prepare_scores,
 )
 from genolake_prs.percentile import PercentileResult, ReferenceDistribution
+from genolake_prs.pipeline import ScoringSource, load_scoring, score_vcf
 from genolake_prs.reference import reference_alleles_from_fasta
 from genolake_prs.score import (
     SCORE_SCHEMA,
@@ -79,9 +81,11 @@ __all__ = [
     "ScoringFile",
     "ScoringFileError",
     "ScoringFileHeader",
+    "ScoringSource",
     "check_builds",
     "classify",
     "detect_vcf_build",
+    "load_scoring",
     "match_variants",
     "normalize_build",
     "prepare_scores",
@@ -92,5 +96,6 @@ __all__ = [
     "scan_genotypes",
     "score_sample",
     "score_samples",
+    "score_vcf",
     "write_scoring_parquet",
 ]

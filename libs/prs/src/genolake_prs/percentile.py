@@ -61,8 +61,13 @@ class ReferenceDistribution:
 
     @classmethod
     def from_parquet(cls, path: Path | str, **read_options: Any) -> ReferenceDistribution:
-        """Load a reference distribution parquet (``pgs_id``, ``score_sum``)."""
-        return cls(pl.read_parquet(path, **read_options))
+        """Load a reference distribution parquet (``pgs_id``, ``score_sum``); an unreadable file raises
+        `ReferenceDistributionError` naming it."""
+        try:
+            frame = pl.read_parquet(path, **read_options)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise ReferenceDistributionError(f"{path}: not a readable parquet ({exc})") from exc
+        return cls(frame)
 
     def size(self, pgs_id: str) -> int:
         """Number of reference scores for ``pgs_id``."""

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from genolake_cli.errors import fail
+
 if TYPE_CHECKING:
     from genolake_core.docstore import DocStore
 
@@ -43,10 +45,7 @@ def create_key_command(user: str) -> None:
 
     docs = _docs()
     try:
-        typer.echo(create_key(docs, user))
-    except KeyError as exc:
-        typer.echo(f"error: {exc.args[0]}", err=True)
-        raise typer.Exit(1) from exc
+        typer.echo(create_key(docs, user))  # an unknown user: AccountError (genolake_cli.errors)
     finally:
         docs.close()
 
@@ -58,7 +57,6 @@ def revoke_key_command(key_id: str) -> None:
     docs = _docs()
     try:
         if not revoke_key(docs, key_id):
-            typer.echo(f"error: no active key {key_id}", err=True)
-            raise typer.Exit(1)
+            raise fail(f"no active key {key_id}")
     finally:
         docs.close()

@@ -21,14 +21,14 @@ from genolake_cli.commands.annotate import (
     ReferenceOption,
     check_engine,
     load_references,
-    module_errors,
     resolve,
     split_names,
 )
+from genolake_cli.errors import EXIT_REFUSED, invalid_option
 
 
 def analyze(
-    vcf: Annotated[Path, typer.Option(help="Input VCF (plain, gzip or bgzip).")],
+    vcf: Annotated[Path, typer.Option(help="Input VCF (plain, gzip or bgzip).", exists=True, dir_okay=False)],
     user: Annotated[str, typer.Option(help="User the sample belongs to (report title and provenance).")],
     out: Annotated[Path, typer.Option(help="Output folder.")],
     sample: Annotated[str | None, typer.Option(help="VCF sample (default: the only one).")] = None,
@@ -48,7 +48,10 @@ def analyze(
     expected_build: Annotated[
         str | None, typer.Option(help="GRCh37 or GRCh38: fail on another build.")
     ] = None,
-    prs: Annotated[Path | None, typer.Option(help="PRS results parquet to include in the report.")] = None,
+    prs: Annotated[
+        Path | None,
+        typer.Option(help="PRS results parquet to include in the report.", exists=True, dir_okay=False),
+    ] = None,
     reference: ReferenceOption = None,
     reference_build: ReferenceBuildOption = None,
     fill_ids: Annotated[
@@ -58,8 +61,9 @@ def analyze(
     """Normalize, annotate and report one sample of a VCF locally; prints where everything went."""
     from genolake_annotation.modules import annotate as run_annotate
     from genolake_annotation.modules.manifest import sha256_of
-    from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
+    from genolake_annotation.normalize import NormalizeSettings, normalize_single
     from genolake_annotation.report import write_report
+    from genolake_core.errors import GenoLakeError
     from pydantic import ValidationError
 
     from genolake_cli.commands.report import read_prs
@@ -71,15 +75,13 @@ def analyze(
     try:
         settings = NormalizeSettings(filters=filters, expected_build=expected_build)  # type: ignore[arg-type]
     except ValidationError as exc:
-        typer.echo(f"error: invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise invalid_option(exc) from exc
     run_id = uuid.uuid4().hex
     out.mkdir(parents=True, exist_ok=True)
     normalized = out / "normalized.parquet"
     annotations = out / "annotations"
     report_path = out / "report.html"
     step = "normalize"
-    errors: tuple[type[Exception], ...] = (NormalizeError, *module_errors())
     try:
         step = "reference"
         references = load_references(reference, reference_build, cache_dir)
@@ -100,10 +102,10 @@ def analyze(
             "vcf sha256": sha256_of(vcf),
             "run id": run_id,
         }
-        write_report(annotations, provenance, read_prs(prs, result.sample), report_path)  # type: ignore[arg-type]
-    except errors as exc:
+        write_report(annotations, provenance, read_prs(prs, result.sample), report_path)
+    except GenoLakeError as exc:  # said with the step it ended (the earlier steps' outputs stay)
         typer.echo(f"error ({step}): {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise typer.Exit(EXIT_REFUSED) from exc
     payload = {
         "run_id": run_id,
         "sample": result.sample,

@@ -52,6 +52,7 @@ def resolve(
 ) -> list[CompiledModule]:
     """The compiled modules a command asked for (see the module docstring for the precedence); specs and
     the LongevityMap database are compiled against ``references`` (variant-position references)."""
+    from genolake_annotation.errors import InvalidInputError
     from genolake_annotation.modules import LocalSource, default_registry, load_registry, resolve_modules
     from genolake_annotation.modules.registry import default_cache_dir
 
@@ -60,7 +61,7 @@ def resolve(
         source = LocalSource(modules_dir, references)
         wanted = names if names is not None else source.available()
         if not wanted:
-            raise ValueError(f"no modules found in {modules_dir}")
+            raise InvalidInputError(f"no modules found in {modules_dir}")
         return [source.fetch(name, None, cache) for name in wanted]
     reg = load_registry(registry) if registry is not None else default_registry()
     return resolve_modules(reg, names, cache_dir=cache, references=references)
@@ -81,24 +82,6 @@ def check_engine(engine: str) -> Engine:
     if engine in ENGINES:
         return cast("Engine", engine)
     raise typer.BadParameter(f"{engine!r} is not one of {', '.join(ENGINES)}", param_hint="--engine")
-
-
-def module_errors() -> tuple[type[Exception], ...]:
-    """Errors of module resolution and annotation that the commands report as `error: ...` (exit 1)."""
-    from genolake_annotation.modules import ModuleSourceError, ModuleSpecError
-    from genolake_annotation.modules.longevity import LongevityMapError
-    from genolake_annotation.modules.manifest import ModuleIntegrityError
-    from genolake_annotation.reference import ReferenceError
-
-    return (
-        ReferenceError,
-        ModuleSourceError,
-        ModuleSpecError,
-        ModuleIntegrityError,
-        LongevityMapError,
-        FileNotFoundError,
-        ValueError,
-    )
 
 
 def annotate(
@@ -128,15 +111,9 @@ def annotate(
     from genolake_annotation.modules import annotate as run_annotate
 
     chosen = check_engine(engine)
-    try:
-        references = load_references(reference, reference_build, cache_dir)
-        compiled = resolve(split_names(modules), modules_dir, registry, cache_dir, references)
-        result = run_annotate(
-            normalized, compiled, out, engine=chosen, run_id=run_id, memory_limit=memory_limit
-        )
-    except module_errors() as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    references = load_references(reference, reference_build, cache_dir)
+    compiled = resolve(split_names(modules), modules_dir, registry, cache_dir, references)
+    result = run_annotate(normalized, compiled, out, engine=chosen, run_id=run_id, memory_limit=memory_limit)
     payload = {
         "out_dir": str(result.out_dir),
         "engine": result.engine,

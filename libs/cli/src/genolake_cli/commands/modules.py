@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from genolake_cli.commands.annotate import module_errors, resolve, split_names
+from genolake_cli.commands.annotate import resolve, split_names
 
 app = typer.Typer(no_args_is_help=True, help="Annotation modules installed in the platform.")
 
@@ -41,7 +41,7 @@ def install(
     ] = True,
 ) -> None:
     """Publish modules to the data lake and make each the current version; prints what changed."""
-    from genolake_annotation.modules.lake import ModuleConflictError, publish_module
+    from genolake_annotation.modules.lake import publish_module
     from genolake_annotation.modules.registry import default_cache_dir
     from genolake_annotation.reference.lake import fetch_installed_references
     from genolake_core.docstore import DocStore
@@ -51,24 +51,15 @@ def install(
     settings = get_settings()
     docs = DocStore.from_settings(settings)
     store = ObjectStore.from_settings(settings)
+    results = []
     try:
         cache = cache_dir or default_cache_dir()
         references = (
             fetch_installed_references(store, docs, settings.lake_bucket, cache) if use_references else []
         )
         compiled = resolve(split_names(modules), modules_dir, registry, cache, references)
-    except module_errors() as exc:
-        docs.close()
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
-    results = []
-    try:
-        for module in compiled:
-            try:
-                result = publish_module(module, store, docs, settings.lake_bucket)
-            except ModuleConflictError as exc:
-                typer.echo(f"error: {exc}", err=True)
-                raise typer.Exit(code=1) from exc
+        for module in compiled:  # a ModuleConflictError ends the command (genolake_cli.errors)
+            result = publish_module(module, store, docs, settings.lake_bucket)
             results.append(
                 {
                     "module": result.name,

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from genolake_cli.errors import invalid_option
+
 
 def normalize(
-    vcf: Annotated[Path, typer.Option(help="Input VCF (plain, gzip or bgzip).")],
+    vcf: Annotated[Path, typer.Option(help="Input VCF (plain, gzip or bgzip).", exists=True, dir_okay=False)],
     out: Annotated[Path, typer.Option(help="Output parquet path.")],
     sample: Annotated[str | None, typer.Option(help="VCF sample to take (default: the only one).")] = None,
     filter_: Annotated[
@@ -40,7 +42,7 @@ def normalize(
     ] = None,
 ) -> None:
     """Normalize one sample of a VCF into the GenoLake parquet layout; prints the counts as JSON."""
-    from genolake_annotation.normalize import NormalizeError, NormalizeSettings, normalize_single
+    from genolake_annotation.normalize import NormalizeSettings, normalize_single
     from pydantic import ValidationError
 
     filters = None
@@ -55,18 +57,13 @@ def normalize(
             drop_ref_blocks=not keep_ref_blocks,
         )
     except ValidationError as exc:
-        typer.echo(f"error: invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
-        raise typer.Exit(code=2) from exc
-    try:
-        reference = None
-        if id_reference is not None:
-            from genolake_annotation.modules.registry import default_cache_dir
-            from genolake_annotation.reference import load_reference
+        raise invalid_option(exc) from exc
+    reference = None
+    if id_reference is not None:
+        from genolake_annotation.modules.registry import default_cache_dir
+        from genolake_annotation.reference import load_reference
 
-            reference = load_reference(id_reference, reference_build, default_cache_dir())
-        extra = {"id_reference": reference} if reference is not None else {}
-        result = normalize_single(vcf, out, sample=sample, settings=settings, **extra)  # type: ignore[arg-type]
-    except (NormalizeError, FileNotFoundError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        reference = load_reference(id_reference, reference_build, default_cache_dir())
+    extra = {"id_reference": reference} if reference is not None else {}
+    result = normalize_single(vcf, out, sample=sample, settings=settings, **extra)  # type: ignore[arg-type]
     typer.echo(result.model_dump_json(indent=2))

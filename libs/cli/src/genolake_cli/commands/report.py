@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def parse_provenance(items: list[str] | None) -> dict[str, str]:
@@ -18,13 +21,13 @@ def parse_provenance(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def read_prs(path: Path | None, sample: str | None) -> object:
+def read_prs(path: Path | None, sample: str | None) -> pl.DataFrame | None:
     """PRS results (``genolake prs`` output); rows of ``sample`` only when the file has a sample column."""
     if path is None:
         return None
     import polars as pl
 
-    frame = pl.read_parquet(path)
+    frame: pl.DataFrame = pl.read_parquet(path)
     if sample is not None and "sample" in frame.columns:
         frame = frame.filter(pl.col("sample") == sample)
     return frame
@@ -40,6 +43,8 @@ def report(
                 "PRS results parquet (pgs_id, score_sum, variants_matched, variants_total, match_rate,"
                 " percentile, percentile_reason)."
             ),
+            exists=True,
+            dir_okay=False,
         ),
     ] = None,
     user: Annotated[str | None, typer.Option(help="User shown in the title and provenance.")] = None,
@@ -55,10 +60,5 @@ def report(
 
     extra = parse_provenance(provenance)
     given = {**({"user": user} if user else {}), **({"sample": sample} if sample else {}), **extra}
-    try:
-        prs_frame = read_prs(prs, sample)
-        path = write_report(annotations, given, prs_frame, out)  # type: ignore[arg-type]
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    path = write_report(annotations, given, read_prs(prs, sample), out)
     typer.echo(str(path))

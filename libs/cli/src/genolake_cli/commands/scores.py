@@ -24,7 +24,12 @@ def install(
     ] = None,
     file: Annotated[
         list[Path] | None,
-        typer.Option("--file", help="A local scoring file (PGS format, plain or gzip); repeatable."),
+        typer.Option(
+            "--file",
+            help="A local scoring file (PGS format, plain or gzip); repeatable.",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     rest_url: Annotated[
         str | None, typer.Option(help="PGS Catalog REST API (default: www.pgscatalog.org).")
@@ -32,9 +37,9 @@ def install(
 ) -> None:
     """Validate and publish scoring files to `reference/scores/`; prints what changed (JSON)."""
     from genolake_core.docstore import DocStore
+    from genolake_core.errors import GenoLakeError
     from genolake_core.objectstore import ObjectStore
     from genolake_core.settings import get_settings
-    from genolake_prs import PrsError
     from genolake_prs.catalog import DEFAULT_REST_URL, PgsCatalogClient, check_pgs_id
     from genolake_prs.genome_build import normalize_build
     from genolake_prs.lake import install_scoring_file
@@ -72,10 +77,9 @@ def install(
                             expect=(pgs_id, normalize_build(build) or ""),
                         )
                     )
-    except (PrsError, ValueError) as exc:
+    except GenoLakeError:  # what was installed before the error, then the error (genolake_cli.errors)
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+        raise
     finally:
         docs.close()
     typer.echo(json.dumps([r.as_dict() for r in results], indent=2))

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, M
 from genolake_core.ids import split_partition_key
 from genolake_core.layout import normalized_key, prs_match_log_key, prs_scores_key
 from genolake_core.objectstore import sha256_file
-from genolake_prs import PrsError, PrsSettings, read_scoring_files, score_sample
+from genolake_prs import PrsError, PrsSettings, score_vcf
 
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
@@ -69,11 +69,11 @@ def prs_scores(
             used.append({"key": item.key, "sha256": info.metadata.get("sha256") or sha256_file(path)})
             paths.append(path)
         try:
-            result = score_sample(
-                genotypes,
-                read_scoring_files(paths),
+            result = score_vcf(  # what `genolake prs --normalized` runs
+                normalized=genotypes,
+                scoring=paths,
                 sample=sample,
-                sample_build=config.genome_build,
+                build=config.genome_build,
                 settings=prs_settings,
             )
         except PrsError as exc:
