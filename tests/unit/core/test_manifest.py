@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from genolake_core.manifest import INTENT_MODELS, ManifestError, manifest_json_schema, parse_manifest
+from genolake_core.lanes import intent_models
+from genolake_core.manifest import ManifestError, manifest_json_schema, parse_manifest
 
 
 def _manifest(**changes: Any) -> dict[str, Any]:
@@ -117,11 +118,11 @@ def test_schema_file_is_generated_from_the_models(repo_root: Path) -> None:
         "run: uv run genolake manifest schema --out manifests/schema.json"
     )
     assert {ref["$ref"].rsplit("/", 1)[1] for ref in on_disk["oneOf"]} == {
-        m.__name__ for m in INTENT_MODELS.values()
+        m.__name__ for m in intent_models().values()
     }
 
 
 def test_one_valid_example_per_intent(repo_root: Path) -> None:
     examples = sorted((repo_root / "manifests" / "examples").glob("*.json"))
     intents = {parse_manifest(path.read_bytes()).intent for path in examples}  # type: ignore[attr-defined]
-    assert intents == set(INTENT_MODELS)
+    assert intents == set(intent_models())

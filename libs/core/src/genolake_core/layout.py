@@ -13,6 +13,7 @@ data-lake (only the pipelines write):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -116,6 +117,23 @@ def score_key(score_id: str, build: str) -> str:
     if build not in SCORE_BUILDS:
         raise ValueError(f"invalid genome build {build!r}")
     return f"{score_prefix(score_id)}{build}/{SCORING_FILE_NAME}"
+
+
+def annotations_key(user: str, sample: str) -> str:
+    """The annotation rows of a partition (the parquet the API's `annotations` table pages through)."""
+    return f"{annotations_prefix(user, sample)}annotations.parquet"
+
+
+def partition_object(relative: str) -> Callable[[str, str], str]:
+    """(user, sample) -> `users/{user}/{sample}/{relative}`: the key function a lane's contract declares
+    for an object under a partition (genolake_core.lanes.AssetContract.key)."""
+    if relative.startswith("/") or ".." in relative.split("/"):
+        raise ValueError(f"invalid partition-relative key {relative!r}")
+
+    def key(user: str, sample: str) -> str:
+        return f"{partition_prefix(user, sample)}{relative}"
+
+    return key
 
 
 def report_key(user: str, sample: str) -> str:

@@ -1,8 +1,9 @@
 """Manifest v1: what a user uploads to ask GenoLake for work.
 
 A manifest is a JSON object at `manifests/{uploader}/{name}.json` in the landing zone. Its
-`intent` selects the model (and so the lane); `INTENT_MODELS` is the registry. The JSON Schema
-in `manifests/schema.json` is generated from these models (`genolake manifest schema`).
+`intent` selects the model (and so the lane): each lane's contract (`genolake_core.lanes`) declares the
+models of its intents, on the common base here (`ManifestBase`). The JSON Schema in
+`manifests/schema.json` is generated from them (`genolake manifest schema`).
 
 Rules checked here (no I/O): the shape, identifiers, that `user` equals `uploader`, that every
 file key lies under `uploads/{uploader}/`, the sha256 format. Rules needing storage (files exist,
@@ -14,12 +15,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from genolake_core.errors import GenoLakeError
-from genolake_core.ids import BatchId, SampleId, ScoreId, UserId
+from genolake_core.ids import BatchId, SampleId, UserId
 from genolake_core.layout import uploads_prefix
 
 MANIFEST_VERSION: Final = 1
@@ -109,174 +110,16 @@ class ManifestBase(BaseModel):
         return matches[0]
 
 
-class NormalizeManifest(ManifestBase):
-    """VCF -> normalized parquet per sample."""
-
-    intent: Literal["normalize"]
-    options: QualityFilters = Field(default_factory=QualityFilters)
-
-    @model_validator(mode="after")
-    def _one_vcf(self) -> NormalizeManifest:
-        if sum(1 for f in self.files if f.role == "vcf") != 1:
-            raise ValueError("a normalize manifest names exactly one file with role 'vcf'")
-        return self
-
-
-class PrsOptions(BaseModel):
-    """Matching rules of the PRS lane (see genolake_prs.settings.PrsSettings for their meaning)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    min_overlap: float = Field(default=0.75, ge=0, le=1)
-    keep_ambiguous: bool = False
-    keep_multiallelic: bool = False
-    skip_flip: bool = False
-    scores: list[ScoreId] = Field(
-        default_factory=list,
-        description="Installed scores (`genolake scores install`, GET /scores) to compute, on the manifest's "
-        "genome_build, besides any uploaded 'scoring' files.",
-    )
-
-    @field_validator("scores")
-    @classmethod
-    def _distinct(cls, scores: list[str]) -> list[str]:
-        repeated = sorted({s for s in scores if scores.count(s) > 1})
-        if repeated:
-            raise ValueError(f"scores named twice: {', '.join(repeated)}")
-        return scores
-
-
-class PrsManifest(ManifestBase):
-    """Polygenic risk scores of an existing partition (`{user}/{sample}`, already normalized)."""
-
-    intent: Literal["prs"]
-    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")
-    files: list[ManifestFile] = Field(
-        default_factory=list,
-        description="Uploaded scoring files (role 'scoring'); may be empty with options.scores.",
-    )
-    options: PrsOptions = Field(default_factory=PrsOptions)
-
-    @model_validator(mode="after")
-    def _scoring_files(self) -> PrsManifest:
-        roles = {f.role for f in self.files}
-        if roles - {"scoring"} or not (self.files or self.options.scores):
-            raise ValueError(
-                "a prs manifest names scoring files (role 'scoring', nothing else) and/or installed "
-                "scores (options.scores), at least one"
-            )
-        return self
-
-
-class AnnotateOptions(BaseModel):
-    """Which installed annotation modules to match, and with which engine (identical results)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    modules: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] | None = Field(
-        default=None, description="Module names (installed in the lake); null: every enabled module."
-    )
-    engine: Literal["polars", "duckdb"] = "polars"
-
-
-def _no_files(manifest: ManifestBase, intent: str) -> None:
+def require_no_files(manifest: ManifestBase, intent: str) -> None:
     if manifest.files:
         raise ValueError(f"a {intent} manifest names no files (it works on the partition's lake data)")
 
 
-class AnnotateManifest(ManifestBase):
-    """Annotate an already normalized partition with installed modules."""
+def _intent_models() -> dict[str, type[ManifestBase]]:
+    # The lane contracts build on this module, so their registry is imported when first needed.
+    from genolake_core.lanes import intent_models
 
-    intent: Literal["annotate"]
-    sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")
-    files: list[ManifestFile] = Field(default_factory=list)
-    options: AnnotateOptions = Field(default_factory=AnnotateOptions)
-
-    @model_validator(mode="after")
-    def _files(self) -> AnnotateManifest:
-        _no_files(self, "annotate")
-        return self
-
-
-class ReportManifest(ManifestBase):
-    """Render (again) the HTML report of an annotated partition (with its PRS results if any)."""
-
-    intent: Literal["report"]
-    sample: SampleId = Field(description="The partition's sample; it must have annotations.")
-    files: list[ManifestFile] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _files(self) -> ReportManifest:
-        _no_files(self, "report")
-        return self
-
-
-class AnalyzeOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    normalize: QualityFilters = Field(default_factory=QualityFilters)
-    annotate: AnnotateOptions = Field(default_factory=AnnotateOptions)
-    prs: PrsOptions = Field(default_factory=PrsOptions)
-
-
-class AnalyzeManifest(ManifestBase):
-    """The whole pipeline per sample: normalize -> annotate -> PRS (when scoring files or options.prs.scores
-    are given) -> report."""
-
-    intent: Literal["analyze"]
-    options: AnalyzeOptions = Field(default_factory=AnalyzeOptions)
-
-    @model_validator(mode="after")
-    def _roles(self) -> AnalyzeManifest:
-        roles = [f.role for f in self.files]
-        if roles.count("vcf") != 1 or set(roles) - {"vcf", "scoring"}:
-            raise ValueError(
-                "an analyze manifest names exactly one 'vcf' file and optionally 'scoring' files"
-            )
-        return self
-
-
-class RegisterModuleManifest(ManifestBase):
-    """Publish an annotation module (a just-dna-lite spec) as a new version in the lake (admins only)."""
-
-    intent: Literal["register_module"]
-    genome_build: GenomeBuild | None = Field(  # type: ignore[assignment]
-        default=None, description="Ignored for modules: the spec's genome_build applies."
-    )
-
-    @model_validator(mode="after")
-    def _spec_files(self) -> RegisterModuleManifest:
-        roles = [f.role for f in self.files]
-        if (
-            sorted(set(roles)) != sorted(roles)
-            or not {"module_spec", "variants"} <= set(roles)
-            or (set(roles) - {"module_spec", "variants", "studies"})
-        ):
-            raise ValueError(
-                "a register_module manifest names one 'module_spec' and one 'variants' file, "
-                "optionally one 'studies'"
-            )
-        if self.sample is not None:
-            raise ValueError("a register_module manifest has no sample")
-        return self
-
-
-Manifest = (
-    NormalizeManifest
-    | PrsManifest
-    | AnnotateManifest
-    | ReportManifest
-    | AnalyzeManifest
-    | RegisterModuleManifest
-)
-INTENT_MODELS: dict[str, type[ManifestBase]] = {
-    "normalize": NormalizeManifest,
-    "prs": PrsManifest,
-    "annotate": AnnotateManifest,
-    "report": ReportManifest,
-    "analyze": AnalyzeManifest,
-    "register_module": RegisterModuleManifest,
-}
+    return intent_models()
 
 
 def _format_errors(error: ValidationError) -> list[str]:
@@ -309,9 +152,10 @@ def parse_manifest(raw: bytes) -> ManifestBase:
         raise ManifestError([f"a manifest is a JSON object, got {type(data).__name__}"])
     batch_id = data.get("batch_id") if isinstance(data.get("batch_id"), str) else None
     intent = data.get("intent")
-    model = INTENT_MODELS.get(intent) if isinstance(intent, str) else None
+    models = _intent_models()
+    model = models.get(intent) if isinstance(intent, str) else None
     if model is None:
-        known = ", ".join(sorted(INTENT_MODELS))
+        known = ", ".join(sorted(models))
         raise ManifestError([f"intent: unknown intent {intent!r}; known intents: {known}"], batch_id=batch_id)
     try:
         return model.model_validate(data)
@@ -323,7 +167,7 @@ def manifest_json_schema() -> dict[str, Any]:
     """JSON Schema of every intent's manifest, discriminated by `intent`."""
     defs: dict[str, Any] = {}
     variants = []
-    for intent, model in sorted(INTENT_MODELS.items()):
+    for _, model in sorted(_intent_models().items()):
         schema = model.model_json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[model.__name__] = schema

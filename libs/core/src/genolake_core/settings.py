@@ -16,11 +16,14 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from genolake_core.lanes import lane_names
+
 ENV_PREFIX = "GENOLAKE_"
 ENV_FILE_VARIABLE = "GENOLAKE_ENV_FILE"
 
 
-ALL_LANE_NAMES = ("normalize", "prs", "annotate", "report", "analyze", "modules")
+ALL_LANE_NAMES = lane_names()  # every lane (genolake_core.lanes); GENOLAKE_ENABLED_LANES=all means these
+ALL_LANES_VALUE = "all"
 
 
 class Settings(BaseSettings):
@@ -59,7 +62,10 @@ class Settings(BaseSettings):
             "the sample's build (genolake reference install); the parquet's rsid_filled column says which."
         ),
     )
-    enabled_lanes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(ALL_LANE_NAMES))
+    enabled_lanes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(lane_names()),
+        description="Lanes whose sensors claim manifests: comma-separated lane names, or 'all' (default).",
+    )
     max_manifests_per_tick: int = 50
     tick_budget_seconds: float = 30.0
     dagster_ui_url: str = "http://127.0.0.1:3000"
@@ -82,7 +88,21 @@ class Settings(BaseSettings):
     @classmethod
     def _split_lanes(cls, value: object) -> object:
         if isinstance(value, str):
+            if value.strip() == ALL_LANES_VALUE:
+                return list(lane_names())
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("enabled_lanes")
+    @classmethod
+    def _known_lanes(cls, value: list[str]) -> list[str]:
+        """A misspelt lane would silently hold its manifests forever: refuse it, naming the known ones."""
+        unknown = [name for name in value if name not in lane_names()]
+        if unknown:
+            raise ValueError(
+                f"unknown lane(s) {', '.join(map(repr, unknown))}; known lanes: {', '.join(lane_names())} "
+                f"(or {ALL_LANES_VALUE!r})"
+            )
         return value
 
     @property

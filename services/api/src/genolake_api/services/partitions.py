@@ -9,18 +9,11 @@ from fastapi import HTTPException
 from genolake_core.accounts import Principal
 from genolake_core.docstore import TERMINAL_RUN_STATUSES, utcnow
 from genolake_core.ids import partition_key
+from genolake_core.lanes import upstream_assets
 from genolake_core.layout import partition_prefix
 
 from genolake_api.auth import require_access
 from genolake_api.state import AppState
-
-# asset -> the assets it is computed from (for staleness: an upstream newer than the asset).
-UPSTREAM: dict[str, list[str]] = {
-    "normalized_variants": [],
-    "prs_scores": ["normalized_variants"],
-    "sample_annotations": ["normalized_variants"],
-    "sample_report": ["sample_annotations", "prs_scores"],
-}
 
 
 def visible_partitions(state: AppState, principal: Principal, user: str | None) -> list[dict[str, Any]]:
@@ -33,10 +26,11 @@ def staleness(assets: dict[str, dict[str, Any]], current_modules: dict[str, str]
     """asset -> why it is stale: upstream assets materialized after it, and for annotations the modules
     whose current version differs from the one used (`module:{name}@{current}`). Empty: fresh."""
     result: dict[str, list[str]] = {}
+    upstream = upstream_assets()  # each lane's contract declares its assets' upstream (genolake_core.lanes)
     for name, info in assets.items():
         newer = [
             up
-            for up in UPSTREAM.get(name, [])
+            for up in upstream.get(name, ())
             if up in assets
             and assets[up].get("materialized_at")
             and info.get("materialized_at")

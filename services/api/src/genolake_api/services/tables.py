@@ -6,38 +6,14 @@ columns with the file's row index as the tie-breaker (a stable order for paging)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from fastapi import HTTPException
-from genolake_core.layout import annotations_prefix, normalized_key, prs_scores_key
+from genolake_core.lanes import table_contracts
 from genolake_core.settings import Settings
 
 from genolake_api.state import AppState
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    key: Callable[[str, str], str]
-    filters: frozenset[str]
-    order: tuple[str, ...] = ()  # sort columns (row index breaks ties); empty: file order
-
-
-def annotations_key(user: str, sample: str) -> str:
-    return annotations_prefix(user, sample) + "annotations.parquet"
-
-
-TABLES: dict[str, TableSpec] = {
-    "variants": TableSpec(key=normalized_key, filters=frozenset({"chrom", "rsid", "filter"})),
-    "prs": TableSpec(key=prs_scores_key, filters=frozenset()),
-    "annotations": TableSpec(
-        key=annotations_key,
-        filters=frozenset({"module", "gene", "category", "chrom", "rsid"}),
-        order=("module", "category", "gene", "chrom", "start", "module_row"),
-    ),
-}
 
 
 def storage_options(settings: Settings) -> dict[str, str]:
@@ -54,10 +30,11 @@ def read_page(
     state: AppState, table: str, user: str, sample: str, filters: dict[str, str], offset: int, limit: int
 ) -> dict[str, Any]:
     settings = state.settings
-    spec = TABLES.get(table)
+    tables = table_contracts()  # each lane's contract declares its tables (genolake_core.lanes)
+    spec = tables.get(table)
     if spec is None:
         raise HTTPException(
-            status_code=404, detail=f"unknown table {table!r}; known: {', '.join(sorted(TABLES))}"
+            status_code=404, detail=f"unknown table {table!r}; known: {', '.join(sorted(tables))}"
         )
     unknown = set(filters) - spec.filters
     if unknown:

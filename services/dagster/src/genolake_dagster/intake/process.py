@@ -24,10 +24,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus
 from genolake_core.ids import split_partition_key
+from genolake_core.lanes import intent_models
 from genolake_core.layout import MANIFESTS_PREFIX, ArchiveOutcome, archive_key, manifest_owner
 from genolake_core.logs import get_logger
 from genolake_core.manifest import (
-    INTENT_MODELS,
     MAX_MANIFEST_BYTES,
     ManifestBase,
     ManifestError,
@@ -320,7 +320,7 @@ class ManifestIntake:
                     continue
             data, intent = peek_intent(body)
             batch_id = data.get("batch_id") if data and isinstance(data.get("batch_id"), str) else None
-            if intent is not None and intent in INTENT_MODELS:
+            if intent is not None and intent in intent_models():
                 self._hold(info, intent, batch_id, body, outcome)
                 continue
             try:

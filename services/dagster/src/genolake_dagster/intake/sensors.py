@@ -14,7 +14,7 @@ from dagster._core.storage.tags import RUN_KEY_TAG
 
 from genolake_dagster.intake.cursor import IntakeCursor
 from genolake_dagster.intake.process import ManifestIntake, TickOutcome
-from genolake_dagster.lanes import ALL_LANES, claimed_intents
+from genolake_dagster.lanes import all_lanes, claimed_intents
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.partitions import SAMPLES, samples_partitions
 from genolake_dagster.resources import PlatformResource
@@ -100,7 +100,7 @@ def build_lane_sensor(lane: Lane) -> SensorDefinition:
 )
 def manifest_triage_sensor(context: SensorEvaluationContext, platform: PlatformResource) -> SensorResult:
     settings = platform.settings()
-    enabled = {name: lane for name, lane in ALL_LANES.items() if name in settings.enabled_lanes}
+    enabled = {name: lane for name, lane in all_lanes().items() if name in settings.enabled_lanes}
     cursor = _load_cursor(context)
     with platform.docs() as docs:
         intake = ManifestIntake(

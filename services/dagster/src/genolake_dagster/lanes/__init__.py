@@ -1,23 +1,46 @@
-"""Lanes: each a folder with its assets, planner and `LANE` object; `ALL_LANES` is the registry.
+"""Lanes: one folder per lane (`lanes/<name>/`: `assets.py`, `plan.py`, `lane.py` defining `LANE`), found by
+`all_lanes`, each bound to its contract in `genolake_core.lanes.<name>` (intents and their manifest models,
+assets with code versions and lake objects, API tables).
 
-Add a lane: create `lanes/<name>/` with `assets.py` (if it has its own assets), `plan.py` and `lane.py`
-defining `LANE`, add its manifest model to `genolake_core.manifest.INTENT_MODELS`, and list it here.
+Add a lane: its contract module in genolake_core/lanes/ and its folder here; nothing else lists lanes (the
+code location, the sensors, the settings, the API and the manifest schema derive from them).
 """
 
 from __future__ import annotations
 
-from genolake_dagster.lanes.analyze.lane import LANE as ANALYZE_LANE
-from genolake_dagster.lanes.annotate.lane import LANE as ANNOTATE_LANE
-from genolake_dagster.lanes.base import Lane
-from genolake_dagster.lanes.modules.lane import LANE as MODULES_LANE
-from genolake_dagster.lanes.normalize.lane import LANE as NORMALIZE_LANE
-from genolake_dagster.lanes.prs.lane import LANE as PRS_LANE
-from genolake_dagster.lanes.report.lane import LANE as REPORT_LANE
+import importlib
+import pkgutil
+from functools import cache
 
-ALL_LANES: dict[str, Lane] = {
-    lane.name: lane
-    for lane in (NORMALIZE_LANE, PRS_LANE, ANNOTATE_LANE, REPORT_LANE, ANALYZE_LANE, MODULES_LANE)
-}
+from genolake_core.lanes import lane_contracts
+
+from genolake_dagster.lanes.base import Lane
+
+
+@cache
+def all_lanes() -> dict[str, Lane]:
+    """Every lane folder's `LANE`, by name (sorted); each must have a contract, and each contract a folder."""
+    lanes: dict[str, Lane] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda item: item.name):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}.lane")
+        lane = getattr(module, "LANE", None)
+        if not isinstance(lane, Lane):
+            raise TypeError(f"{module.__name__} defines no LANE (a genolake_dagster.lanes.base.Lane)")
+        if lane.name != info.name:
+            raise ValueError(f"{module.__name__}: lane {lane.name!r} must be named after its folder")
+        lanes[lane.name] = lane
+    contracts = lane_contracts()
+    if set(lanes) != set(contracts):
+        raise ValueError(
+            f"lane folders {sorted(set(lanes) - set(contracts))} have no contract in genolake_core/lanes/, "
+            f"contracts {sorted(set(contracts) - set(lanes))} no folder in genolake_dagster/lanes/"
+        )
+    for name, lane in lanes.items():
+        if lane.contract is not contracts[name]:
+            raise ValueError(f"lane {name!r} is bound to another contract than genolake_core.lanes.{name}")
+    return lanes
 
 
 def claimed_intents(lanes: dict[str, Lane]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import Any
 from dagster import AssetsDefinition, AssetSpec
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from genolake_core.docstore import DocStore
+from genolake_core.lanes import LaneContract
 from genolake_core.manifest import ManifestBase
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
@@ -37,15 +38,27 @@ Planner = Callable[[ManifestBase, PlanContext], list[PlannedRun]]
 
 @dataclass(frozen=True)
 class Lane:
-    name: str
-    intents: frozenset[str]
+    """A lane's Dagster side, bound to its contract (genolake_core.lanes.<name>: name, intents, assets)."""
+
+    contract: LaneContract
     jobs: Sequence[UnresolvedAssetJobDefinition]  # the first is the default of PlannedRun.job_name
     assets: Sequence[AssetsDefinition | AssetSpec]
     plan: Planner
-    description: str = ""
     # How often its intake sensor lists the landing zone. Each tick costs Dagster several Postgres
     # connections (its storage does not pool), so rarely used lanes look less often.
     sensor_interval_seconds: int = 5
+
+    @property
+    def name(self) -> str:
+        return self.contract.name
+
+    @property
+    def intents(self) -> frozenset[str]:
+        return frozenset(self.contract.intents)
+
+    @property
+    def description(self) -> str:
+        return self.contract.description
 
     @property
     def job(self) -> UnresolvedAssetJobDefinition:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dagster import define_asset_job, in_process_executor
+from genolake_core.lanes.analyze import CONTRACT
 
-from genolake_dagster.lanes.analyze.plan import JOB, JOB_WITH_PRS, LANE_NAME, plan_analyze
+from genolake_dagster.lanes.analyze.plan import JOB, JOB_WITH_PRS, plan_analyze
 from genolake_dagster.lanes.annotate.assets import sample_annotations
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.normalize.assets import normalized_variants
@@ -25,10 +26,8 @@ analyze_prs_job = define_asset_job(
 )
 
 LANE = Lane(
-    name=LANE_NAME,
-    intents=frozenset({"analyze"}),
+    contract=CONTRACT,
     jobs=[analyze_job, analyze_prs_job],
     assets=[],  # every asset belongs to another lane
     plan=plan_analyze,
-    description="VCF (+ scoring files) -> normalized, annotated, scored, reported",
 )

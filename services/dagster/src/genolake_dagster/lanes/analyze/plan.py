@@ -4,7 +4,8 @@ installed scores named in options.prs.scores)."""
 from __future__ import annotations
 
 from genolake_core.ids import partition_key
-from genolake_core.manifest import AnalyzeManifest, ManifestBase
+from genolake_core.lanes.analyze import CONTRACT, AnalyzeManifest
+from genolake_core.manifest import ManifestBase
 
 from genolake_dagster.lanes.annotate.plan import annotate_config
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
@@ -12,7 +13,7 @@ from genolake_dagster.lanes.normalize.plan import normalize_config, read_vcf_sam
 from genolake_dagster.lanes.prs.plan import prs_config, wants_prs
 from genolake_dagster.tags import run_tags
 
-LANE_NAME = "analyze"
+LANE_NAME = CONTRACT.name
 JOB = "analyze_job"
 JOB_WITH_PRS = "analyze_prs_job"
 

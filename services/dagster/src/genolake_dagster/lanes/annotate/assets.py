@@ -11,6 +11,7 @@ from genolake_annotation.modules import annotate as run_annotate
 from genolake_annotation.modules.annotate import ANNOTATIONS_FILE, LINEAGE_FILE, STUDIES_FILE, SUMMARY_FILE
 from genolake_annotation.modules.lake import fetch_installed
 from genolake_core.ids import split_partition_key
+from genolake_core.lanes.annotate import SAMPLE_ANNOTATIONS
 from genolake_core.layout import annotations_prefix, normalized_key
 
 from genolake_dagster.automation import REANNOTATE_ON_NEW_MODULE
@@ -18,8 +19,9 @@ from genolake_dagster.lanes.modules.assets import annotation_modules
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import SAMPLE_ANNOTATIONS as CODE_VERSION
 from genolake_dagster.version import object_metadata
+
+CODE_VERSION = SAMPLE_ANNOTATIONS.code_version  # declared by the lane's contract
 
 # Uploaded in this order: lineage.json last, so a folder with a lineage is complete.
 OUTPUT_FILES = (ANNOTATIONS_FILE, STUDIES_FILE, SUMMARY_FILE, LINEAGE_FILE)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dagster import define_asset_job, in_process_executor
+from genolake_core.lanes.annotate import CONTRACT
 
 from genolake_dagster.lanes.annotate.assets import sample_annotations
-from genolake_dagster.lanes.annotate.plan import LANE_NAME, plan_annotate
+from genolake_dagster.lanes.annotate.plan import plan_annotate
 from genolake_dagster.lanes.base import Lane
 
 annotate_job = define_asset_job(
@@ -16,11 +17,9 @@ annotate_job = define_asset_job(
 )
 
 LANE = Lane(
-    name=LANE_NAME,
-    intents=frozenset({"annotate"}),
+    contract=CONTRACT,
     jobs=[annotate_job],
     assets=[sample_annotations],
     plan=plan_annotate,
-    description="normalized sample -> annotation rows per installed module",
     sensor_interval_seconds=10,
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from genolake_core.ids import partition_key
-from genolake_core.manifest import AnnotateManifest, AnnotateOptions, ManifestBase
+from genolake_core.lanes.annotate import CONTRACT, AnnotateManifest, AnnotateOptions
+from genolake_core.manifest import ManifestBase
 
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.checks import require_asset, require_modules
 from genolake_dagster.tags import run_tags
 
-LANE_NAME = "annotate"
+LANE_NAME = CONTRACT.name
 
 
 def annotate_config(ctx: PlanContext, batch_id: str, options: AnnotateOptions) -> dict[str, Any]:

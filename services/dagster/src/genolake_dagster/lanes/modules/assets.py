@@ -8,10 +8,12 @@ from genolake_annotation.modules import ModuleSpecError, load_spec
 from genolake_annotation.modules.compile import compile_spec
 from genolake_annotation.modules.lake import ModuleConflictError, publish_module
 from genolake_annotation.reference.lake import fetch_installed_references
+from genolake_core.lanes.modules import ANNOTATION_MODULES
 
 from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import ANNOTATION_MODULES as CODE_VERSION
+
+CODE_VERSION = ANNOTATION_MODULES.code_version  # declared by the lane's contract
 
 
 class SpecObject(Config):

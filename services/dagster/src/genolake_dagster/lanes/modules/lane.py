@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dagster import define_asset_job, in_process_executor
+from genolake_core.lanes.modules import CONTRACT
 
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.modules.assets import annotation_modules
-from genolake_dagster.lanes.modules.plan import LANE_NAME, plan_register_module
+from genolake_dagster.lanes.modules.plan import plan_register_module
 
 register_module_job = define_asset_job(
     name="register_module_job",
@@ -16,11 +17,9 @@ register_module_job = define_asset_job(
 )
 
 LANE = Lane(
-    name=LANE_NAME,
-    intents=frozenset({"register_module"}),
+    contract=CONTRACT,
     jobs=[register_module_job],
     assets=[annotation_modules],
     plan=plan_register_module,
-    description="module spec -> published module version in reference/modules/",
     sensor_interval_seconds=15,
 )

@@ -6,13 +6,14 @@ import tempfile
 from pathlib import Path
 
 from genolake_annotation.modules import ModuleSpecError, load_spec
-from genolake_core.manifest import ManifestBase, ManifestError, RegisterModuleManifest
+from genolake_core.lanes.modules import CONTRACT, RegisterModuleManifest
+from genolake_core.manifest import ManifestBase, ManifestError
 
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.tags import run_tags
 
-LANE_NAME = "modules"
+LANE_NAME = CONTRACT.name
 
 
 def plan_register_module(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:

@@ -7,13 +7,15 @@ from dagster import AssetExecutionContext, AssetSpec, Config, Failure, Materiali
 from genolake_annotation.normalize import NormalizeSettings, normalize_single
 from genolake_annotation.reference.lake import fetch_installed_reference
 from genolake_core.ids import split_partition_key
+from genolake_core.lanes.normalize import NORMALIZED_VARIANTS
 from genolake_core.layout import normalized_key
 from genolake_core.objectstore import sha256_file
 
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import NORMALIZED_VARIANTS as CODE_VERSION
 from genolake_dagster.version import object_metadata
+
+CODE_VERSION = NORMALIZED_VARIANTS.code_version  # declared by the lane's contract
 
 landing_vcf = AssetSpec(
     "landing_vcf",

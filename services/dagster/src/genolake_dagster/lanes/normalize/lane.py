@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dagster import define_asset_job, in_process_executor
+from genolake_core.lanes.normalize import CONTRACT
 
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.normalize.assets import landing_vcf, normalized_variants
-from genolake_dagster.lanes.normalize.plan import LANE_NAME, plan_normalize
+from genolake_dagster.lanes.normalize.plan import plan_normalize
 
 normalize_job = define_asset_job(
     name="normalize_job",
@@ -16,10 +17,8 @@ normalize_job = define_asset_job(
 )
 
 LANE = Lane(
-    name=LANE_NAME,
-    intents=frozenset({"normalize"}),
+    contract=CONTRACT,
     jobs=[normalize_job],
     assets=[landing_vcf, normalized_variants],
     plan=plan_normalize,
-    description="VCF -> normalized parquet per sample",
 )

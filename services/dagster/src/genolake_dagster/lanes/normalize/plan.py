@@ -6,12 +6,13 @@ from typing import Any
 
 from genolake_annotation.normalize import NormalizeError, read_vcf_header
 from genolake_core.ids import InvalidIdentifierError, check_sample, partition_key
-from genolake_core.manifest import ManifestBase, ManifestError, NormalizeManifest, QualityFilters
+from genolake_core.lanes.normalize import CONTRACT, NormalizeManifest, QualityFilters
+from genolake_core.manifest import ManifestBase, ManifestError
 
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.tags import run_tags
 
-LANE_NAME = "normalize"
+LANE_NAME = CONTRACT.name
 
 
 def choose_samples(vcf_samples: list[str], requested: str | None) -> list[tuple[str, str]]:

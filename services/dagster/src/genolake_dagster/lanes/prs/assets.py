@@ -5,6 +5,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 from genolake_core.ids import split_partition_key
+from genolake_core.lanes.prs import PRS_SCORES
 from genolake_core.layout import normalized_key, prs_match_log_key, prs_scores_key
 from genolake_core.objectstore import sha256_file
 from genolake_prs import PrsError, PrsSettings, score_vcf
@@ -12,8 +13,9 @@ from genolake_prs import PrsError, PrsSettings, score_vcf
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import PRS_SCORES as CODE_VERSION
 from genolake_dagster.version import object_metadata
+
+CODE_VERSION = PRS_SCORES.code_version  # declared by the lane's contract
 
 
 class ScoringObject(Config):

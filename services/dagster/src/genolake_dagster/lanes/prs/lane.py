@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dagster import define_asset_job, in_process_executor
+from genolake_core.lanes.prs import CONTRACT
 
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.prs.assets import prs_scores
-from genolake_dagster.lanes.prs.plan import LANE_NAME, plan_prs
+from genolake_dagster.lanes.prs.plan import plan_prs
 
 prs_job = define_asset_job(
     name="prs_job",
@@ -16,11 +17,9 @@ prs_job = define_asset_job(
 )
 
 LANE = Lane(
-    name=LANE_NAME,
-    intents=frozenset({"prs"}),
+    contract=CONTRACT,
     jobs=[prs_job],
     assets=[prs_scores],
     plan=plan_prs,
-    description="normalized sample + scoring files -> PRS per score",
     sensor_interval_seconds=10,
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from genolake_core.ids import partition_key
-from genolake_core.manifest import ManifestBase, PrsManifest, PrsOptions
+from genolake_core.lanes.prs import CONTRACT, PrsManifest, PrsOptions
+from genolake_core.manifest import ManifestBase
 
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.checks import installed_score_objects, require_asset, scoring_objects
 from genolake_dagster.tags import run_tags
 
-LANE_NAME = "prs"
+LANE_NAME = CONTRACT.name
 
 
 def wants_prs(manifest: ManifestBase, options: PrsOptions) -> bool:

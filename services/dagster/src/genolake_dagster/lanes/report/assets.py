@@ -7,6 +7,7 @@ import polars as pl
 from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 from genolake_annotation.report import write_report
 from genolake_core.ids import split_partition_key
+from genolake_core.lanes.report import SAMPLE_REPORT
 from genolake_core.layout import annotations_prefix, prs_scores_key, report_key
 
 from genolake_dagster.automation import REPORT_WITH_REANNOTATION
@@ -14,8 +15,9 @@ from genolake_dagster.lanes.annotate.assets import OUTPUT_FILES, sample_annotati
 from genolake_dagster.lanes.prs.assets import prs_scores
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
-from genolake_dagster.version import SAMPLE_REPORT as CODE_VERSION
 from genolake_dagster.version import object_metadata
+
+CODE_VERSION = SAMPLE_REPORT.code_version  # declared by the lane's contract
 
 
 class ReportConfig(Config):

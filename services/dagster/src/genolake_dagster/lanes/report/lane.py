@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dagster import define_asset_job, in_process_executor
+from genolake_core.lanes.report import CONTRACT
 
 from genolake_dagster.lanes.base import Lane
 from genolake_dagster.lanes.report.assets import sample_report
-from genolake_dagster.lanes.report.plan import LANE_NAME, plan_report
+from genolake_dagster.lanes.report.plan import plan_report
 
 report_job = define_asset_job(
     name="report_job",
@@ -16,11 +17,9 @@ report_job = define_asset_job(
 )
 
 LANE = Lane(
-    name=LANE_NAME,
-    intents=frozenset({"report"}),
+    contract=CONTRACT,
     jobs=[report_job],
     assets=[sample_report],
     plan=plan_report,
-    description="annotations (+ PRS) -> HTML report",
     sensor_interval_seconds=10,
 )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from genolake_core.ids import partition_key
-from genolake_core.manifest import ManifestBase, ReportManifest
+from genolake_core.lanes.report import CONTRACT, ReportManifest
+from genolake_core.manifest import ManifestBase
 
 from genolake_dagster.lanes.base import PlanContext, PlannedRun
 from genolake_dagster.lanes.checks import require_asset
 from genolake_dagster.tags import run_tags
 
-LANE_NAME = "report"
+LANE_NAME = CONTRACT.name
 
 
 def plan_report(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
