@@ -18,6 +18,7 @@ import psycopg2
 import pytest
 from genolake_cli.stack import NativeStack
 from genolake_core.docstore import DocStore
+from genolake_core.lanes import table_contracts
 from genolake_core.layout import partition_prefix
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
@@ -119,10 +120,10 @@ def test_happy_paths(
         f"/partitions/{key}/tables/variants", params={"chrom": chrom, "limit": 1000}, headers=_h(alice)
     ).json()
     assert filtered["total"] == sum(1 for row in expected if row[0] == chrom)
-    assert (
-        api.get(f"/partitions/{key}/tables/variants", params={"ref": "A"}, headers=_h(alice)).status_code
-        == 200
-    )
+    unknown = api.get(f"/partitions/{key}/tables/variants", params={"ref": "A"}, headers=_h(alice))
+    assert unknown.status_code == 400  # a misspelt filter is refused, never ignored
+    allowed = sorted(table_contracts()["variants"].filters)
+    assert unknown.json()["detail"] == f"cannot filter variants on ['ref']; allowed: {allowed}"
 
     # The presigned download is the exact object the asset recorded.
     link = api.get(f"/partitions/{key}/assets/normalized_variants/download", headers=_h(alice)).json()

@@ -1,14 +1,20 @@
-"""Errors as RFC 9457 problem details (application/problem+json); no stack trace ever leaves."""
+"""Errors as RFC 9457 problem details (application/problem+json); no stack trace ever leaves.
+
+Services raise the domain errors of `genolake_api.errors` (their `status` and message become the problem);
+FastAPI's own HTTP errors (unknown route, wrong method) and request validation map the same way.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from genolake_core.logs import get_logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from genolake_api.errors import ApiError
 
 log = get_logger(__name__)
 PROBLEM = "application/problem+json"
@@ -38,6 +44,10 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _domain(request: Request, exc: ApiError) -> JSONResponse:
+        return problem(exc.status, str(exc))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail))
@@ -53,7 +63,3 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("api.unhandled", path=request.url.path, error=f"{exc.__class__.__name__}: {exc}")
         return problem(500, "an unexpected error occurred; it has been logged")
-
-
-def not_found(what: str) -> HTTPException:
-    return HTTPException(status_code=404, detail=f"{what} not found")

@@ -1,4 +1,4 @@
-"""Clients the API holds for its lifetime, and the dependency that hands them to routes.
+"""Clients the API holds for its lifetime, and the dependency that hands them to routes (`deps.StateDep`).
 
 Hot read paths (status, report) use the asyncio clients (`mongo`, `http`) and run on the event loop;
 the blocking clients (`docs`, `store`) serve the rest through FastAPI's threadpool.
@@ -7,10 +7,10 @@ the blocking clients (`docs`, `store`) serve the rest through FastAPI's threadpo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Request
 from genolake_core.docstore import DocStore
 from genolake_core.objectstore import ObjectStore, make_s3_client
 from genolake_core.settings import Settings
@@ -65,6 +65,3 @@ class AppState:
 async def get_state(request: Request) -> AppState:
     """Async so FastAPI calls it on the event loop instead of a threadpool hop per request."""
     return request.app.state.genolake  # type: ignore[no-any-return]
-
-
-StateDep = Annotated[AppState, Depends(get_state)]

@@ -11,10 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from fastapi.responses import Response, StreamingResponse
 
-from genolake_api.auth import CurrentUser
-from genolake_api.routes.partitions import Sample, User
+from genolake_api.deps import CurrentUser, Sample, StateDep, User
 from genolake_api.services import reports as service
-from genolake_api.state import StateDep
 
 router = APIRouter(prefix="/partitions", tags=["partitions"])
 

@@ -6,13 +6,21 @@ import asyncio
 import json
 from typing import Any
 
-from fastapi import HTTPException
 from genolake_core.accounts import Principal
+from genolake_core.docstore import ManifestStatus
 from genolake_core.layout import manifests_prefix
 from genolake_core.manifest import MAX_MANIFEST_BYTES, ManifestError, parse_manifest
 from pymongo import ASCENDING
 
 from genolake_api.auth import require_access
+from genolake_api.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnprocessableError,
+)
+from genolake_api.schemas import ManifestStatusOut, SubmittedOut
 from genolake_api.services.runs import RUN_FIELDS
 from genolake_api.state import AppState
 
@@ -43,7 +51,7 @@ def owner_of(doc: dict[str, Any]) -> str | None:
     return doc.get("user") or doc.get("uploader")
 
 
-async def get_manifest(state: AppState, principal: Principal, batch_id: str) -> dict[str, Any]:
+async def get_manifest(state: AppState, principal: Principal, batch_id: str) -> ManifestStatusOut:
     """The manifest document with its runs grouped by attempt (root run id).
 
     Both queries go out at once on the async client, each fetching only the fields the response
@@ -56,50 +64,37 @@ async def get_manifest(state: AppState, principal: Principal, batch_id: str) -> 
         state.mongo["runs"].find({"batch_id": batch_id}, RUN_FIELDS).sort("created_at", ASCENDING).to_list(),
     )
     if doc is None:
-        raise HTTPException(status_code=404, detail=f"manifest {batch_id!r} not found")
+        raise NotFoundError(f"manifest {batch_id!r} not found")
     require_access(principal, owner_of(doc))
-    if doc.get("batch_id") != batch_id:
-        runs = []
-    attempts: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        attempts.setdefault(run.get("root_run_id") or run["_id"], []).append(run)
-    doc["attempts"] = [{"root_run_id": root, "runs": items} for root, items in attempts.items()]
-    return doc
+    return ManifestStatusOut.from_doc(doc, runs if doc.get("batch_id") == batch_id else [])
 
 
 def list_manifests(
     state: AppState, principal: Principal, status: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[ManifestStatusOut]:
     query: dict[str, Any] = {} if principal.is_admin else {"uploader": principal.user}
     if status is not None:
         query["status"] = status
-    return list(state.docs.manifests.find(query).sort("received_at", -1).limit(limit))
+    docs = state.docs.manifests.find(query).sort("received_at", -1).limit(limit)
+    return [ManifestStatusOut.from_doc(doc) for doc in docs]
 
 
-def submit_manifest(state: AppState, principal: Principal, body: bytes) -> dict[str, Any]:
+def submit_manifest(state: AppState, principal: Principal, manifest_json: dict[str, Any]) -> SubmittedOut:
     """Validate against the same models as intake, then place it in the uploader's manifest folder."""
+    body = json.dumps(manifest_json).encode()
     if len(body) > MAX_MANIFEST_BYTES:
-        raise HTTPException(status_code=413, detail=f"a manifest is at most {MAX_MANIFEST_BYTES} bytes")
+        raise PayloadTooLargeError(f"a manifest is at most {MAX_MANIFEST_BYTES} bytes")
     try:
         manifest = parse_manifest(body)
     except ManifestError as exc:
-        raise HTTPException(status_code=422, detail="; ".join(exc.reasons)) from exc
+        raise UnprocessableError("; ".join(exc.reasons)) from exc
     if manifest.uploader != principal.user:
-        raise HTTPException(
-            status_code=403,
-            detail=f"you are {principal.user!r}; the manifest's uploader is {manifest.uploader!r}",
-        )
+        raise ForbiddenError(f"you are {principal.user!r}; the manifest's uploader is {manifest.uploader!r}")
     existing = state.docs.get_manifest(manifest.batch_id)
-    if existing is not None and existing.get("status") != "rejected":
-        raise HTTPException(
-            status_code=409, detail=f"batch_id {manifest.batch_id!r} is already {existing.get('status')}"
-        )
+    if existing is not None and existing.get("status") != ManifestStatus.REJECTED:
+        raise ConflictError(f"batch_id {manifest.batch_id!r} is already {existing.get('status')}")
     key = f"{manifests_prefix(manifest.uploader)}{manifest.batch_id}.json"
     if state.store.head(state.settings.landing_bucket, key) is not None:
-        raise HTTPException(
-            status_code=409, detail=f"a manifest for batch {manifest.batch_id!r} is already waiting"
-        )
-    state.store.put_bytes(
-        json.dumps(json.loads(body)).encode(), state.settings.landing_bucket, key, "application/json"
-    )
-    return {"batch_id": manifest.batch_id, "key": key, "status_url": f"/manifests/{manifest.batch_id}"}
+        raise ConflictError(f"a manifest for batch {manifest.batch_id!r} is already waiting")
+    state.store.put_bytes(body, state.settings.landing_bucket, key, "application/json")
+    return SubmittedOut(batch_id=manifest.batch_id, key=key, status_url=f"/manifests/{manifest.batch_id}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import HTTPException
 from genolake_core.accounts import Principal
 from genolake_core.docstore import TERMINAL_RUN_STATUSES, utcnow
 from genolake_core.ids import partition_key
@@ -13,13 +12,17 @@ from genolake_core.lanes import upstream_assets
 from genolake_core.layout import partition_prefix
 
 from genolake_api.auth import require_access
+from genolake_api.errors import ConflictError, NotFoundError
+from genolake_api.schemas import DeletedOut, PartitionDetailOut, PartitionOut, RunOut
 from genolake_api.state import AppState
 
 
-def visible_partitions(state: AppState, principal: Principal, user: str | None) -> list[dict[str, Any]]:
+def visible_partitions(state: AppState, principal: Principal, user: str | None) -> list[PartitionOut]:
+    """The caller's partitions (an admin: everyone's, or `user`'s)."""
     if user is not None and not principal.may_access(user):
         return []
-    return state.docs.list_partitions(user if user is not None or principal.is_admin else principal.user)
+    docs = state.docs.list_partitions(user if user is not None or principal.is_admin else principal.user)
+    return [PartitionOut.from_doc(doc) for doc in docs]
 
 
 def staleness(assets: dict[str, dict[str, Any]], current_modules: dict[str, str]) -> dict[str, list[str]]:
@@ -47,34 +50,43 @@ def staleness(assets: dict[str, dict[str, Any]], current_modules: dict[str, str]
     return result
 
 
-def get_partition(state: AppState, principal: Principal, user: str, sample: str) -> dict[str, Any]:
+def _partition_doc(
+    state: AppState, principal: Principal, user: str, sample: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The partition document and its latest 50 run documents (newest first)."""
     key = partition_key(user, sample)
     require_access(principal, user)
     doc = state.docs.partitions.find_one({"_id": key})
     if doc is None:
-        raise HTTPException(status_code=404, detail=f"partition {key} not found")
-    doc["runs"] = list(state.docs.runs.find({"partition": key}).sort("created_at", -1).limit(50))
+        raise NotFoundError(f"partition {key} not found")
+    return doc, list(state.docs.runs.find({"partition": key}).sort("created_at", -1).limit(50))
+
+
+def get_partition(state: AppState, principal: Principal, user: str, sample: str) -> PartitionDetailOut:
+    """The partition with its assets, latest runs and what of it is stale."""
+    doc, runs = _partition_doc(state, principal, user, sample)
     current = {
         name: info["version"] for name, info in state.docs.installed_modules(enabled_only=False).items()
     }
-    doc["stale"] = staleness(doc.get("assets", {}), current)
-    return doc
+    return PartitionDetailOut(
+        **PartitionOut.from_doc(doc).model_dump(),
+        stale=staleness(doc.get("assets", {}), current),
+        runs=[RunOut.from_doc(run) for run in runs],
+    )
 
 
-def delete_partition(state: AppState, principal: Principal, user: str, sample: str) -> dict[str, Any]:
+def delete_partition(state: AppState, principal: Principal, user: str, sample: str) -> DeletedOut:
     """Delete every lake object, upload and document of the partition; keep an audit document.
 
     Refused (409) while a run of the partition is in flight. Uploaded files are deleted when no other
     partition's batch names them. Dagster's own partition entry is removed by the
     `partition_deletions` sensor (pending -> done in `partition_deletions`).
     """
-    doc = get_partition(state, principal, user, sample)
+    doc, runs = _partition_doc(state, principal, user, sample)
     key = doc["_id"]
-    active = [run["_id"] for run in doc["runs"] if run.get("status") not in TERMINAL_RUN_STATUSES]
+    active = [run["_id"] for run in runs if run.get("status") not in TERMINAL_RUN_STATUSES]
     if active:
-        raise HTTPException(
-            status_code=409, detail=f"runs in progress for {key}: {', '.join(active)}; retry when done"
-        )
+        raise ConflictError(f"runs in progress for {key}: {', '.join(active)}; retry when done")
     settings, store, docs = state.settings, state.store, state.docs
     audit_id = uuid.uuid4().hex
     docs.audit.insert_one(
@@ -113,13 +125,18 @@ def delete_partition(state: AppState, principal: Principal, user: str, sample: s
         if source and store.head(settings.landing_bucket, source) is not None:
             store.delete(settings.landing_bucket, source)
         docs.manifests.delete_one({"_id": batch_id})
-    runs = docs.runs.delete_many({"partition": key}).deleted_count
+    run_documents = docs.runs.delete_many({"partition": key}).deleted_count
     docs.partitions.delete_one({"_id": key})
     docs.deletions.update_one(
         {"_id": key},
         {"$set": {"status": "pending", "requested_at": utcnow(), "audit_id": audit_id}},
         upsert=True,
     )
-    summary = {"lake_objects": lake_objects, "uploads": uploads, "run_documents": runs, "batches": batch_ids}
+    summary = {
+        "lake_objects": lake_objects,
+        "uploads": uploads,
+        "run_documents": run_documents,
+        "batches": batch_ids,
+    }
     docs.audit.update_one({"_id": audit_id}, {"$set": {"status": "done", "deleted": summary}})
-    return {"audit_id": audit_id, "partition": key, "deleted": summary}
+    return DeletedOut(audit_id=audit_id, partition=key, deleted=summary)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import httpx
-from fastapi import HTTPException
 from genolake_core.accounts import Principal
 from genolake_core.layout import report_key
 from genolake_core.logs import get_logger
@@ -19,6 +18,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from genolake_api.auth import require_access
+from genolake_api.errors import NotFoundError, UnavailableError
 from genolake_api.state import AppState
 
 log = get_logger(__name__)
@@ -59,7 +59,7 @@ async def stream_report(
         log.error(
             "api.report.s3_unreachable", bucket=bucket, key=key, error=f"{exc.__class__.__name__}: {exc}"
         )
-        raise HTTPException(status_code=503, detail="the object store is not reachable; retry later") from exc
+        raise UnavailableError("the object store is not reachable; retry later") from exc
     if response.status_code == 304:
         await response.aclose()
         return Response(
@@ -68,9 +68,9 @@ async def stream_report(
     if response.status_code != 200:
         await response.aclose()
         if response.status_code == 404:
-            raise HTTPException(status_code=404, detail=f"no report for {user}/{sample} yet")
+            raise NotFoundError(f"no report for {user}/{sample} yet")
         log.error("api.report.s3_error", bucket=bucket, key=key, status=response.status_code)
-        raise HTTPException(status_code=503, detail="the object store refused the read; retry later")
+        raise UnavailableError("the object store refused the read; retry later")
     headers = {name: response.headers[name] for name in PASSED_HEADERS if name in response.headers}
     return StreamingResponse(
         response.aiter_raw(),

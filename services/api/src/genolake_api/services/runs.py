@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
 from genolake_core.accounts import Principal
 
 from genolake_api.auth import require_access
+from genolake_api.errors import NotFoundError
+from genolake_api.schemas import RunOut
 from genolake_api.state import AppState
 
 # what a run's status shows in lists (RunOut); not status_rank, run_key, tags.
@@ -32,10 +33,10 @@ RUN_FIELDS = {
 RUN_DETAIL_FIELDS = {**RUN_FIELDS, "assets": 1}
 
 
-async def get_run(state: AppState, principal: Principal, run_id: str) -> dict[str, Any]:
+async def get_run(state: AppState, principal: Principal, run_id: str) -> RunOut:
     doc: dict[str, Any] | None = await state.mongo["runs"].find_one({"_id": run_id}, RUN_DETAIL_FIELDS)
     if doc is None:
-        raise HTTPException(status_code=404, detail=f"run {run_id!r} not found")
+        raise NotFoundError(f"run {run_id!r} not found")
     partition = doc.get("partition") or ""
     require_access(principal, partition.split("/", 1)[0] or None)
-    return doc
+    return RunOut.from_doc(doc)

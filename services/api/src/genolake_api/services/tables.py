@@ -1,18 +1,21 @@
 """Paginated rows of a partition's parquet assets, read lazily from the lake (no whole-file download).
 
-Rows are filtered by equality on the columns a table allows, then ordered: by the table's sort
+Tables are declared by the lanes' contracts (`genolake_core.lanes.table_contracts`). Rows are filtered by
+equality on the columns a table allows (a filter it does not allow is a 400 naming the allowed ones, never
+ignored), then ordered: by the table's sort
 columns with the file's row index as the tie-breaker (a stable order for paging), or by row index alone.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
-from fastapi import HTTPException
+from genolake_core.accounts import Principal
 from genolake_core.lanes import table_contracts
 from genolake_core.settings import Settings
 
+from genolake_api.auth import require_access
+from genolake_api.errors import InvalidRequestError, NotFoundError
+from genolake_api.schemas import TablePageOut
 from genolake_api.state import AppState
 
 
@@ -27,24 +30,30 @@ def storage_options(settings: Settings) -> dict[str, str]:
 
 
 def read_page(
-    state: AppState, table: str, user: str, sample: str, filters: dict[str, str], offset: int, limit: int
-) -> dict[str, Any]:
-    settings = state.settings
+    state: AppState,
+    principal: Principal,
+    table: str,
+    user: str,
+    sample: str,
+    filters: dict[str, str],
+    offset: int,
+    limit: int,
+) -> TablePageOut:
+    """One page of `table`'s rows for partition `{user}/{sample}`; `filters` are column -> value (any name the
+    request gave: one the table does not allow is refused, naming the allowed ones)."""
+    require_access(principal, user)
     tables = table_contracts()  # each lane's contract declares its tables (genolake_core.lanes)
     spec = tables.get(table)
     if spec is None:
-        raise HTTPException(
-            status_code=404, detail=f"unknown table {table!r}; known: {', '.join(sorted(tables))}"
-        )
+        raise NotFoundError(f"unknown table {table!r}; known: {', '.join(sorted(tables))}")
     unknown = set(filters) - spec.filters
     if unknown:
-        raise HTTPException(
-            status_code=400,
-            detail=f"cannot filter {table} on {sorted(unknown)}; allowed: {sorted(spec.filters)}",
+        raise InvalidRequestError(
+            f"cannot filter {table} on {sorted(unknown)}; allowed: {sorted(spec.filters)}"
         )
-    key = spec.key(user, sample)
+    settings, key = state.settings, spec.key(user, sample)
     if state.store.head(settings.lake_bucket, key) is None:
-        raise HTTPException(status_code=404, detail=f"{table} of {user}/{sample} not found")
+        raise NotFoundError(f"{table} of {user}/{sample} not found")
     uri = f"s3://{settings.lake_bucket}/{key}"
     frame = pl.scan_parquet(uri, storage_options=storage_options(settings)).with_row_index("row")
     for column, value in filters.items():
@@ -53,11 +62,6 @@ def read_page(
         frame = frame.sort([*spec.order, "row"], nulls_last=True, maintain_order=True)
     total = frame.select(pl.len()).collect().item()
     rows = frame.slice(offset, limit).collect().to_dicts()
-    return {
-        "table": table,
-        "partition": f"{user}/{sample}",
-        "offset": offset,
-        "limit": limit,
-        "total": total,
-        "rows": rows,
-    }
+    return TablePageOut(
+        table=table, partition=f"{user}/{sample}", offset=offset, limit=limit, total=total, rows=rows
+    )
