@@ -27,6 +27,16 @@ app = typer.Typer(
     no_args_is_help=True,
     help="GenoLake: genomics data platform for a lab server.",
 )
+
+
+@app.callback()
+def _entry() -> None:
+    """GenoLake: genomics data platform for a lab server."""
+    from genolake_core.logs import configure_logging
+
+    configure_logging(level="WARNING")  # library lines (warnings) as JSON or key=value on stderr
+
+
 app.command("normalize")(normalize.normalize)
 app.command("prs")(prs.prs)
 app.command("annotate")(annotate.annotate)

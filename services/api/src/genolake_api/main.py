@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from genolake_core.logs import configure_logging
 from genolake_core.settings import get_settings
 
 from genolake_api import problems
@@ -16,6 +17,7 @@ from genolake_api.state import AppState
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    configure_logging()  # JSON lines on stderr, per worker
     state = AppState.connect(get_settings())
     app.state.genolake = state
     try:
