@@ -54,20 +54,6 @@ class ManifestFile(BaseModel):
     )
 
 
-class QualityFilters(BaseModel):
-    """Which VCF records survive normalization (recorded with the output)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    filters: list[str] | None = Field(
-        default=None, description="FILTER values to keep (e.g. ['PASS', '.']); null keeps all."
-    )
-    min_dp: int | None = Field(
-        default=None, ge=0, description="Minimum read depth (FORMAT DP, else INFO DP)."
-    )
-    min_qual: float | None = Field(default=None, ge=0, description="Minimum QUAL.")
-
-
 class ManifestBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

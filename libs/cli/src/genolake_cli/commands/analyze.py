@@ -17,8 +17,12 @@ from typing import Annotated
 import typer
 
 from genolake_cli.commands.annotate import (
+    CacheDirOption,
+    ModulesDirOption,
+    ModulesOption,
     ReferenceBuildOption,
     ReferenceOption,
+    RegistryOption,
     check_engine,
     load_references,
     resolve,
@@ -32,14 +36,10 @@ def analyze(
     user: Annotated[str, typer.Option(help="User the sample belongs to (report title and provenance).")],
     out: Annotated[Path, typer.Option(help="Output folder.")],
     sample: Annotated[str | None, typer.Option(help="VCF sample (default: the only one).")] = None,
-    modules: Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")] = None,
-    modules_dir: Annotated[
-        Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
-    ] = None,
-    registry: Annotated[
-        Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
-    ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+    modules: ModulesOption = None,
+    modules_dir: ModulesDirOption = None,
+    registry: RegistryOption = None,
+    cache_dir: CacheDirOption = None,
     engine: Annotated[str, typer.Option(help="Matching engine: polars or duckdb.")] = "polars",
     filter_: Annotated[
         list[str] | None,

@@ -35,6 +35,16 @@ ReferenceBuildOption = Annotated[
 
 ENGINES = ("polars", "duckdb")
 
+# The module-selection options `annotate`, `analyze` and `modules install` share.
+ModulesOption = Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")]
+ModulesDirOption = Annotated[
+    Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
+]
+RegistryOption = Annotated[
+    Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
+]
+CacheDirOption = Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")]
+
 
 def split_names(value: str | None) -> list[str] | None:
     if value is None:
@@ -89,17 +99,13 @@ def annotate(
     out: Annotated[
         Path, typer.Option(help="Output folder (annotations.parquet, studies, summary, lineage).")
     ],
-    modules: Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")] = None,
+    modules: ModulesOption = None,
     engine: Annotated[
         str, typer.Option(help="Matching engine: polars or duckdb (identical results).")
     ] = "polars",
-    modules_dir: Annotated[
-        Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
-    ] = None,
-    registry: Annotated[
-        Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
-    ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+    modules_dir: ModulesDirOption = None,
+    registry: RegistryOption = None,
+    cache_dir: CacheDirOption = None,
     memory_limit: Annotated[str, typer.Option(help="DuckDB memory limit (e.g. 1GB).")] = "1GB",
     run_id: Annotated[str | None, typer.Option(help="Run id recorded in the lineage.")] = None,
     reference: ReferenceOption = None,

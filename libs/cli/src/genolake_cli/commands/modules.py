@@ -12,26 +12,27 @@ to positions (strand-checked; ``--no-references`` skips them): the module's vers
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from genolake_cli.commands.annotate import resolve, split_names
+from genolake_cli.commands.annotate import (
+    CacheDirOption,
+    ModulesDirOption,
+    ModulesOption,
+    RegistryOption,
+    resolve,
+    split_names,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Annotation modules installed in the platform.")
 
 
 @app.command("install")
 def install(
-    modules: Annotated[str | None, typer.Option(help="Module names, comma-separated (default: all).")] = None,
-    modules_dir: Annotated[
-        Path | None, typer.Option(help="Local module folder (compiled modules, specs, longevitymap.sqlite).")
-    ] = None,
-    registry: Annotated[
-        Path | None, typer.Option(help="A modules.yaml registry (instead of the default).")
-    ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Where modules are compiled/downloaded.")] = None,
+    modules: ModulesOption = None,
+    modules_dir: ModulesDirOption = None,
+    registry: RegistryOption = None,
+    cache_dir: CacheDirOption = None,
     use_references: Annotated[
         bool,
         typer.Option(

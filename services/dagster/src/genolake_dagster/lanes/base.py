@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetsDefinition, AssetSpec
+from dagster import AssetsDefinition, AssetSpec, define_asset_job, in_process_executor
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from genolake_core.docstore import DocStore
 from genolake_core.lanes import LaneContract
@@ -34,6 +34,15 @@ class PlanContext:
 
 
 Planner = Callable[[ManifestBase, PlanContext], list[PlannedRun]]
+
+
+def asset_job(
+    name: str, assets: Sequence[AssetsDefinition], description: str
+) -> UnresolvedAssetJobDefinition:
+    """A lane's job over `assets`, each run in one process (a process per step would only add start-up)."""
+    return define_asset_job(
+        name=name, selection=list(assets), executor_def=in_process_executor, description=description
+    )
 
 
 @dataclass(frozen=True)

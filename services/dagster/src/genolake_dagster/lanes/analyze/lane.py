@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from dagster import define_asset_job, in_process_executor
 from genolake_core.lanes.analyze import CONTRACT
 
 from genolake_dagster.lanes.analyze.plan import JOB, JOB_WITH_PRS, plan_analyze
 from genolake_dagster.lanes.annotate.assets import sample_annotations
-from genolake_dagster.lanes.base import Lane
+from genolake_dagster.lanes.base import Lane, asset_job
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.lanes.prs.assets import prs_scores
 from genolake_dagster.lanes.report.assets import sample_report
 
-analyze_job = define_asset_job(
-    name=JOB,
-    selection=[normalized_variants, sample_annotations, sample_report],
-    executor_def=in_process_executor,
-    description="Normalize, annotate and report one sample of an uploaded VCF.",
+analyze_job = asset_job(
+    JOB,
+    [normalized_variants, sample_annotations, sample_report],
+    "Normalize, annotate and report one sample of an uploaded VCF.",
 )
-analyze_prs_job = define_asset_job(
-    name=JOB_WITH_PRS,
-    selection=[normalized_variants, sample_annotations, prs_scores, sample_report],
-    executor_def=in_process_executor,
-    description="Normalize, annotate, score (PRS) and report one sample of an uploaded VCF.",
+analyze_prs_job = asset_job(
+    JOB_WITH_PRS,
+    [normalized_variants, sample_annotations, prs_scores, sample_report],
+    "Normalize, annotate, score (PRS) and report one sample of an uploaded VCF.",
 )
 
 LANE = Lane(

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from dagster import define_asset_job, in_process_executor
 from genolake_core.lanes.annotate import CONTRACT
 
 from genolake_dagster.lanes.annotate.assets import sample_annotations
 from genolake_dagster.lanes.annotate.plan import plan_annotate
-from genolake_dagster.lanes.base import Lane
+from genolake_dagster.lanes.base import Lane, asset_job
 
-annotate_job = define_asset_job(
-    name="annotate_job",
-    selection=[sample_annotations],
-    executor_def=in_process_executor,
-    description="Annotate one normalized sample with the installed modules.",
+annotate_job = asset_job(
+    "annotate_job", [sample_annotations], "Annotate one normalized sample with the installed modules."
 )
 
 LANE = Lane(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dagster import define_asset_job, in_process_executor
 from genolake_core.lanes.modules import CONTRACT
 
-from genolake_dagster.lanes.base import Lane
+from genolake_dagster.lanes.base import Lane, asset_job
 from genolake_dagster.lanes.modules.assets import annotation_modules
 from genolake_dagster.lanes.modules.plan import plan_register_module
 
-register_module_job = define_asset_job(
-    name="register_module_job",
-    selection=[annotation_modules],
-    executor_def=in_process_executor,
-    description="Compile an uploaded module spec and publish it as a new module version.",
+register_module_job = asset_job(
+    "register_module_job",
+    [annotation_modules],
+    "Compile an uploaded module spec and publish it as a new module version.",
 )
 
 LANE = Lane(
