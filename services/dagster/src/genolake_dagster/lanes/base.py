@@ -9,11 +9,14 @@ from typing import Any
 from dagster import AssetsDefinition, AssetSpec, define_asset_job, in_process_executor
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from genolake_core.docstore import DocStore
+from genolake_core.ids import partition_key
 from genolake_core.lanes import LaneContract
 from genolake_core.manifest import ManifestBase
 from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
 from pydantic import BaseModel
+
+from genolake_dagster.tags import run_tags
 
 
 class PlannedRun(BaseModel):
@@ -34,6 +37,19 @@ class PlanContext:
 
 
 Planner = Callable[[ManifestBase, PlanContext], list[PlannedRun]]
+
+
+def one_run(
+    lane: str, manifest: ManifestBase, sample: str | None, steps: dict[str, dict[str, Any]]
+) -> PlannedRun:
+    """The one run a manifest asks for: run key `{lane}:{batch_id}`, partition `{owner}/{sample}` (None: an
+    unpartitioned run), each step (asset) given its config, the lane's default job."""
+    return PlannedRun(
+        run_key=f"{lane}:{manifest.batch_id}",
+        partition_key=partition_key(manifest.owner, sample) if sample is not None else None,
+        run_config={"ops": {step: {"config": config} for step, config in steps.items()}},
+        tags=run_tags(manifest, lane, sample),
+    )
 
 
 def asset_job(

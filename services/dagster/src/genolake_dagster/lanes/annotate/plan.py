@@ -8,9 +8,8 @@ from genolake_core.ids import partition_key
 from genolake_core.lanes.annotate import CONTRACT, AnnotateManifest, AnnotateOptions
 from genolake_core.manifest import ManifestBase
 
-from genolake_dagster.lanes.base import PlanContext, PlannedRun
+from genolake_dagster.lanes.base import PlanContext, PlannedRun, one_run
 from genolake_dagster.lanes.checks import require_asset, require_modules
-from genolake_dagster.tags import run_tags
 
 LANE_NAME = CONTRACT.name
 
@@ -26,11 +25,4 @@ def plan_annotate(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
     key = partition_key(manifest.owner, manifest.sample)
     require_asset(ctx, key, "normalized_variants")
     config = annotate_config(ctx, manifest.batch_id, manifest.options)
-    return [
-        PlannedRun(
-            run_key=f"{LANE_NAME}:{manifest.batch_id}",
-            partition_key=key,
-            run_config={"ops": {"sample_annotations": {"config": config}}},
-            tags=run_tags(manifest, LANE_NAME, manifest.sample),
-        )
-    ]
+    return [one_run(LANE_NAME, manifest, manifest.sample, {"sample_annotations": config})]

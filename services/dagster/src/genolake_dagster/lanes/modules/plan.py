@@ -9,9 +9,8 @@ from genolake_annotation.modules import ModuleSpecError, load_spec
 from genolake_core.lanes.modules import CONTRACT, RegisterModuleManifest
 from genolake_core.manifest import ManifestBase, ManifestError
 
-from genolake_dagster.lanes.base import PlanContext, PlannedRun
+from genolake_dagster.lanes.base import PlanContext, PlannedRun, one_run
 from genolake_dagster.lanes.modules.spec_files import download_spec
-from genolake_dagster.tags import run_tags
 
 LANE_NAME = CONTRACT.name
 
@@ -41,12 +40,7 @@ def plan_register_module(manifest: ManifestBase, ctx: PlanContext) -> list[Plann
             )
     files = [{"role": role, "key": key, "etag": etags[role]} for role, (key, _) in objects.items()]
     return [
-        PlannedRun(
-            run_key=f"{LANE_NAME}:{manifest.batch_id}",
-            partition_key=None,
-            run_config={
-                "ops": {"annotation_modules": {"config": {"batch_id": manifest.batch_id, "files": files}}}
-            },
-            tags=run_tags(manifest, LANE_NAME, None),
+        one_run(
+            LANE_NAME, manifest, None, {"annotation_modules": {"batch_id": manifest.batch_id, "files": files}}
         )
     ]

@@ -8,9 +8,8 @@ from genolake_core.ids import partition_key
 from genolake_core.lanes.prs import CONTRACT, PrsManifest, PrsOptions
 from genolake_core.manifest import ManifestBase
 
-from genolake_dagster.lanes.base import PlanContext, PlannedRun
+from genolake_dagster.lanes.base import PlanContext, PlannedRun, one_run
 from genolake_dagster.lanes.checks import installed_score_objects, require_asset, scoring_objects
-from genolake_dagster.tags import run_tags
 
 LANE_NAME = CONTRACT.name
 
@@ -37,10 +36,7 @@ def plan_prs(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
     key = partition_key(manifest.owner, manifest.sample)
     require_asset(ctx, key, "normalized_variants")
     return [
-        PlannedRun(
-            run_key=f"{LANE_NAME}:{manifest.batch_id}",
-            partition_key=key,
-            run_config={"ops": {"prs_scores": {"config": prs_config(ctx, manifest, manifest.options)}}},
-            tags=run_tags(manifest, LANE_NAME, manifest.sample),
+        one_run(
+            LANE_NAME, manifest, manifest.sample, {"prs_scores": prs_config(ctx, manifest, manifest.options)}
         )
     ]

@@ -6,9 +6,8 @@ from genolake_core.ids import partition_key
 from genolake_core.lanes.report import CONTRACT, ReportManifest
 from genolake_core.manifest import ManifestBase
 
-from genolake_dagster.lanes.base import PlanContext, PlannedRun
+from genolake_dagster.lanes.base import PlanContext, PlannedRun, one_run
 from genolake_dagster.lanes.checks import require_asset
-from genolake_dagster.tags import run_tags
 
 LANE_NAME = CONTRACT.name
 
@@ -17,11 +16,4 @@ def plan_report(manifest: ManifestBase, ctx: PlanContext) -> list[PlannedRun]:
     assert isinstance(manifest, ReportManifest)
     key = partition_key(manifest.owner, manifest.sample)
     require_asset(ctx, key, "sample_annotations")
-    return [
-        PlannedRun(
-            run_key=f"{LANE_NAME}:{manifest.batch_id}",
-            partition_key=key,
-            run_config={"ops": {"sample_report": {"config": {"batch_id": manifest.batch_id}}}},
-            tags=run_tags(manifest, LANE_NAME, manifest.sample),
-        )
-    ]
+    return [one_run(LANE_NAME, manifest, manifest.sample, {"sample_report": {"batch_id": manifest.batch_id}})]
