@@ -23,11 +23,11 @@ def _options(settings: Settings, secret: str | None = None) -> dict[str, str]:
     }
 
 
-def test_s3_cache_misses_only_what_is_not_there(settings: Settings, shared_data: Path) -> None:
+def test_s3_cache_misses_only_what_is_not_there(settings: Settings, test_data: Path) -> None:
     root = f"s3://{settings.lake_bucket}/test-score-cache/{uuid.uuid4().hex[:8]}"
     cache = ScoreCache(root, storage_options=_options(settings))
     assert cache.get("PGS000001", "GRCh37") is None
-    scoring = read_scoring_file(shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
+    scoring = read_scoring_file(test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
     path = cache.put(scoring, "GRCh37")
     cached = cache.get("PGS000001", "GRCh37")
     assert cached is not None and cached.variants.equals(scoring.variants)

@@ -114,9 +114,9 @@ def test_normalize_refusals(
 
 
 def test_prs_needs_a_normalized_partition_and_installed_scores(
-    ctx: PlanContext, user: str, shared_data: Path
+    ctx: PlanContext, user: str, test_data: Path
 ) -> None:
-    pgs = _upload(ctx, user, shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz")
+    pgs = _upload(ctx, user, test_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz")
     manifest = _manifest(
         user,
         "prs",
@@ -136,7 +136,7 @@ def test_prs_needs_a_normalized_partition_and_installed_scores(
 
     installed = score_key("UNIT_SCORE", "GRCh38")
     ctx.store.client.upload_file(
-        str(shared_data / "pgs" / "PGS000002_hmPOS_GRCh38.txt.gz"), ctx.settings.lake_bucket, installed
+        str(test_data / "pgs" / "PGS000002_hmPOS_GRCh38.txt.gz"), ctx.settings.lake_bucket, installed
     )
     manifest = _manifest(
         user, "prs", sample="s1", files=[{"key": pgs, "role": "scoring"}], options={"scores": ["UNIT_SCORE"]}
@@ -171,14 +171,14 @@ def test_annotate_and_report_need_what_comes_before(ctx: PlanContext, user: str)
 
 
 def test_analyze_runs_prs_only_with_scores(
-    ctx: PlanContext, user: str, antku_vcf: Path, shared_data: Path
+    ctx: PlanContext, user: str, antku_vcf: Path, test_data: Path
 ) -> None:
     ctx.docs.publish_module_version("unit_only_module", "1.0", {"version": "1.0", "files": []})
     vcf = _upload(ctx, user, antku_vcf)
     plain = _manifest(user, "analyze", sample="antku", files=[{"key": vcf, "role": "vcf"}])
     [run] = _plan(ctx, plain)
     assert run.job_name == "analyze_job" and "prs_scores" not in run.run_config["ops"]
-    pgs = _upload(ctx, user, shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz")
+    pgs = _upload(ctx, user, test_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz")
     files = [{"key": vcf, "role": "vcf"}, {"key": pgs, "role": "scoring"}]
     [run] = _plan(ctx, _manifest(user, "analyze", sample="antku", files=files))
     assert run.job_name == "analyze_prs_job"

@@ -193,13 +193,13 @@ def test_missing_harmonized_link(catalog: FakeCatalog) -> None:
 
 
 @pytest.mark.parametrize("remote", [False, True], ids=["local", "object-store"])
-def test_cache_misses_only_what_is_not_there(shared_data: Path, tmp_path: Path, remote: bool) -> None:
+def test_cache_misses_only_what_is_not_there(test_data: Path, tmp_path: Path, remote: bool) -> None:
     """A missing file is a miss; a file that cannot be read is an error naming it, never a silent miss
     (issue #14: corrupt files and bad credentials used to be logged at DEBUG and fetched again)."""
     root = tmp_path / "cache"
     cache = ScoreCache(f"file://{root}" if remote else root)
     assert cache.get("PGS000001", "GRCh37") is None
-    scoring = read_scoring_file(shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
+    scoring = read_scoring_file(test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz")
     written = cache.put(scoring, "GRCh37") if not remote else ScoreCache(root).put(scoring, "GRCh37")
     cached = cache.get("PGS000001", "GRCh37")
     assert cached is not None and cached.variants.equals(scoring.variants)

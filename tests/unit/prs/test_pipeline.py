@@ -13,9 +13,9 @@ from tests.unit.prs.prs_testlib import CHR22_SAMPLES
 
 
 def test_a_vcf_scores_like_its_normalized_samples(
-    chr22_vcf: Path, chr22_parquets: dict[str, Path], shared_data: Path
+    chr22_vcf: Path, chr22_parquets: dict[str, Path], test_data: Path
 ) -> None:
-    pgs = shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
+    pgs = test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
     whole = score_vcf(vcf=chr22_vcf, scoring=[pgs], build="GRCh37")
     by_sample = pl.concat(
         [
@@ -35,8 +35,8 @@ def test_a_vcf_scores_like_its_normalized_samples(
     assert parquet.scores["sample"].to_list() == ["renamed"]
 
 
-def test_score_vcf_refuses_what_it_cannot_score(chr22_vcf: Path, shared_data: Path, tmp_path: Path) -> None:
-    pgs = shared_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
+def test_score_vcf_refuses_what_it_cannot_score(chr22_vcf: Path, test_data: Path, tmp_path: Path) -> None:
+    pgs = test_data / "pgs" / "PGS000001_hmPOS_GRCh37.txt.gz"
     with pytest.raises(PrsError, match="exactly one"):
         score_vcf(scoring=[pgs])
     with pytest.raises(PrsError, match="exactly one"):

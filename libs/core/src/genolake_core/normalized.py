@@ -3,8 +3,9 @@
 
 `NORMALIZED_SCHEMA` is its columns, in order, with their types; the rule of each column is documented by
 its producer, `genolake_annotation.normalize`. Later versions may append columns, never reorder or
-retype these; `rsid_filled` (Boolean) follows them only when a variant-position reference filled rsIDs. Readers: `genolake_prs.genotypes` (scoring), `genolake_annotation.modules` (matching),
-the API's `variants` table.
+retype these; `rsid_filled` (Boolean) follows them only when a variant-position reference filled rsIDs.
+Readers: `genolake_prs.genotypes` (scoring), `genolake_annotation.modules` (matching), the API's
+`variants` table.
 """
 
 from __future__ import annotations

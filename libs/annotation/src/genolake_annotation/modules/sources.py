@@ -113,7 +113,9 @@ def _module_from_folder(
                     reused = cached
             except ModuleIntegrityError:
                 reused = None
-        module = reused if reused is not None else compile_spec(spec, target, source=where, references=references)
+        if reused is None:
+            reused = compile_spec(spec, target, source=where, references=references)
+        module = reused
     elif (folder / "weights.parquet").is_file():
         digest = sha256_of(folder / "weights.parquet")
         target = Path(cache_dir) / "adopted" / name / digest[:16]

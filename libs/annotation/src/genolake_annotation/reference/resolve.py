@@ -243,7 +243,7 @@ def resolve_rows(
             continue
         if forward:
             final[i] = (genotype, het)
-            key = (rsid, *final[i])
+            key = (rsid, genotype, het)
             seen.setdefault(key, i)
             decide(i, "forward", f"alleles are alleles of {site.text()}", site)
             continue

@@ -29,7 +29,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import polars as pl
 from genolake_core.chromosomes import normalize_chrom
@@ -39,7 +39,7 @@ from genolake_annotation.errors import AnnotationError
 from genolake_annotation.modules.manifest import sha256_of, tool_version
 from genolake_annotation.normalize.header import read_vcf_header
 
-FORMAT = "genolake.reference/1"
+FORMAT: Final = "genolake.reference/1"
 POSITIONS_FILE = "positions.parquet"
 MANIFEST_FILE = "reference.json"
 BUILDS = ("GRCh37", "GRCh38")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -29,6 +29,9 @@ from genolake_cli.commands.annotate import (
     split_names,
 )
 from genolake_cli.errors import EXIT_REFUSED, invalid_option
+
+if TYPE_CHECKING:
+    from genolake_annotation.reference import VariantReference
 
 
 def analyze(
@@ -119,16 +122,17 @@ def analyze(
     typer.echo(json.dumps(payload, indent=2))
 
 
-def _id_reference(vcf: Path, references: list) -> object:  # type: ignore[type-arg]
+def _id_reference(vcf: Path, references: list[VariantReference]) -> VariantReference:
     """The reference matching the VCF's build (``--fill-ids``); an error naming what is missing."""
+    from genolake_annotation.errors import InvalidInputError
     from genolake_annotation.normalize import read_vcf_header
 
     if not references:
-        raise ValueError("--fill-ids needs a --reference")
+        raise InvalidInputError("--fill-ids needs a --reference")
     build = read_vcf_header(vcf).detected_build
     if build is None and len(references) == 1:
         return references[0]
     for ref in references:
         if ref.build == build:
             return ref
-    raise ValueError(f"--fill-ids: no --reference on the VCF's build {build or '(undetected)'}")
+    raise InvalidInputError(f"--fill-ids: no --reference on the VCF's build {build or '(undetected)'}")

@@ -12,6 +12,7 @@ to positions (strand-checked; ``--no-references`` skips them): the module's vers
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import typer
 

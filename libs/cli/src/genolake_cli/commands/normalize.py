@@ -65,5 +65,5 @@ def normalize(
 
         reference = load_reference(id_reference, reference_build, default_cache_dir())
     extra = {"id_reference": reference} if reference is not None else {}
-    result = normalize_single(vcf, out, sample=sample, settings=settings, **extra)  # type: ignore[arg-type]
+    result = normalize_single(vcf, out, sample=sample, settings=settings, **extra)
     typer.echo(result.model_dump_json(indent=2))

@@ -30,13 +30,9 @@ def build(
     version: Annotated[str | None, typer.Option(help="Version (default: 0+<sha256 of the source>).")] = None,
 ) -> None:
     """Build a reference folder locally (no services); prints its manifest (JSON)."""
-    from genolake_annotation.reference import ReferenceError, build_reference
+    from genolake_annotation.reference import build_reference
 
-    try:
-        reference = build_reference(file, build, out, version=version)
-    except ReferenceError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    reference = build_reference(file, build, out, version=version)  # errors: genolake_cli.errors
     typer.echo(reference.manifest.model_dump_json(indent=2))
 
 
@@ -54,7 +50,7 @@ def install(
     ] = None,
 ) -> None:
     """Build and install a reference into the lake; prints what changed (JSON)."""
-    from genolake_annotation.reference import ReferenceError, build_reference
+    from genolake_annotation.reference import build_reference
     from genolake_annotation.reference.lake import install_reference
     from genolake_annotation.reference.sources import fetch_source
     from genolake_core.docstore import DocStore
@@ -73,9 +69,6 @@ def install(
             name = path.name if file is not None else uri
             reference = build_reference(path, build, Path(scratch) / "ref", version=version, source_name=name)
             result = install_reference(reference, store, docs, settings.lake_bucket)
-    except ReferenceError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
     finally:
         docs.close()
     payload = {
