@@ -21,6 +21,7 @@ FAMILIES: dict[str, type[Exception]] = {
     "genolake_core": GenoLakeError,
     "genolake_annotation": AnnotationError,
     "genolake_prs": PrsError,
+    "genolake_cli": GenoLakeError,  # StackError, BackupError: the CLI's root group maps them to exit 1
 }
 
 

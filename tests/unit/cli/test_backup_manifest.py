@@ -78,3 +78,19 @@ def test_stack_up_refuses_an_incomplete_restore(tmp_path: Path, repo_root: Path)
     with pytest.raises(StackError, match="incomplete restore: restore of /b failed at mongo"):
         stack.up()
     assert not (stack.root / "genolake.env").exists()
+
+
+def test_genolake_restore_refuses_a_damaged_backup_with_exit_1(tmp_path: Path, repo_root: Path) -> None:
+    """The command catches nothing: the root group turns BackupError (a GenoLakeError) into exit 1."""
+    from genolake_cli.errors import EXIT_REFUSED
+    from genolake_cli.main import app
+    from typer.testing import CliRunner
+
+    make_backup(tmp_path / "backup")
+    blob = tmp_path / "backup" / "s3" / "data-lake" / "blobs" / "00000000"
+    blob.unlink()
+    args = ["restore", str(tmp_path / "backup"), "--root", str(tmp_path / "stack"), "--port-base", "25190"]
+    result = CliRunner().invoke(app, [*args, "--project", str(repo_root)])
+    assert result.exit_code == EXIT_REFUSED
+    assert result.stderr.strip() == f"error: backup damaged: {blob} is missing"
+    assert not (tmp_path / "stack").exists()

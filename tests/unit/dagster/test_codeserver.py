@@ -40,3 +40,21 @@ def test_use_warm_workers_makes_servers_fork_from_the_forkserver() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_code_server_configures_logging() -> None:
+    """An entry point of its own (issue #14): its lines are JSON before any sensor or run sets logging up."""
+    code = (
+        "import logging\n"
+        "from genolake_core.logs import HANDLER_NAME\n"
+        "from genolake_dagster.codeserver import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code in (0, None), exit.code\n"
+        "assert [h for h in logging.getLogger().handlers if h.get_name() == HANDLER_NAME]\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr

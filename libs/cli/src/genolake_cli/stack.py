@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from genolake_core.errors import GenoLakeError
 from genolake_core.settings import ENV_FILE_VARIABLE, Settings
@@ -188,8 +188,10 @@ class NativeStack:
         """The settings the stack's services run with: its env file, whatever this process's environment
         says (GENOLAKE_* variables of the caller, e.g. of another stack, do not override them)."""
         prefix = "GENOLAKE_"
-        values = {key.removeprefix(prefix).lower(): value for key, value in self.env().items()}
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        values: dict[str, Any] = {
+            key.removeprefix(prefix).lower(): value for key, value in self.env().items()
+        }
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings' init-only kwarg
 
     def process_env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("GENOLAKE_")}

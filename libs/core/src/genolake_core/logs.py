@@ -2,9 +2,10 @@
 logs`), key=value on a terminal; structlog and stdlib records (genolake_prs, third parties) alike.
 
 Entry points configure it, libraries never do: the `genolake` CLI (its root command), the API (its
-start-up), and the Dagster code location (its `platform` resource, set up for every sensor evaluation and
-run). Context bound with `bind_context` (a run's `run_id`, `batch_id`, `partition`, `lane`) is merged
-into every line the process logs until `clear_context`.
+start-up), the native code server (`genolake_dagster.codeserver`), and the Dagster code location (its
+`platform` resource, set up for every sensor evaluation and run). Context bound with `bind_context` (a
+run's `run_id`, `batch_id`, `partition`, `lane`) is merged into every line the process logs until
+`clear_context`.
 """
 
 from __future__ import annotations

@@ -59,7 +59,9 @@ def use_warm_workers() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     from dagster._cli.api import grpc_command
+    from genolake_core.logs import configure_logging
 
+    configure_logging()  # an entry point: its own lines are JSON too (sensors and runs set it up again)
     use_warm_workers()
     grpc_command.main(args=list(argv if argv is not None else sys.argv[1:]), prog_name="genolake-code-server")
 

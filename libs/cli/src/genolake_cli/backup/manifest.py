@@ -7,13 +7,14 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from genolake_core.errors import GenoLakeError
 from pydantic import BaseModel
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "BACKUP.json"
 
 
-class BackupError(RuntimeError):
+class BackupError(GenoLakeError):
     """A backup that cannot be taken or restored; the message names the file, store or run."""
 
 

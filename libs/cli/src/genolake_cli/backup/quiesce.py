@@ -65,7 +65,8 @@ class Dagster:
             raise BackupError(f"Dagster webserver at {self.url} unreachable: {exc}") from exc
         if payload.get("errors"):
             raise BackupError(f"Dagster GraphQL error: {payload['errors'][0].get('message')}")
-        return payload["data"]
+        data: dict[str, Any] = payload["data"]
+        return data
 
     def sensors(self) -> list[dict[str, Any]]:
         selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}

@@ -1,4 +1,7 @@
-"""`genolake backup` and `genolake restore` (see genolake_cli.backup for the format and consistency)."""
+"""`genolake backup` and `genolake restore` (see genolake_cli.backup for the format and consistency).
+
+A `BackupError` or `StackError` (both `GenoLakeError`) ends the command with `error: ...` and exit 1
+(genolake_cli.errors); nothing is caught here."""
 
 from __future__ import annotations
 
@@ -18,15 +21,10 @@ def backup(
     """Quiesce intake, wait for runs in flight, copy Postgres, Mongo and both buckets with checksums."""
     from genolake_core.settings import get_settings
 
-    from genolake_cli.backup.manifest import BackupError
     from genolake_cli.backup.take import take_backup
 
     settings = get_settings()
-    try:
-        manifest = take_backup(settings, out, dagster_url or settings.dagster_ui_url, wait)
-    except BackupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    manifest = take_backup(settings, out, dagster_url or settings.dagster_ui_url, wait)
     counts = ", ".join(f"{name} {count}" for name, count in sorted(manifest.counts.items()))
     typer.echo(f"backup of {len(manifest.files)} files in {out}: {counts}")
 
@@ -38,16 +36,11 @@ def restore(
     port_base: Annotated[int, typer.Option(help="First port of the new stack.")] = 19000,
 ) -> None:
     """Verify the backup's checksums, then rebuild a fresh native stack from it and start it."""
-    from genolake_cli.backup.manifest import BackupError
     from genolake_cli.backup.restore import restore_native
-    from genolake_cli.stack import NativeStack, Ports, StackError
+    from genolake_cli.stack import NativeStack, Ports
 
-    try:
-        stack = NativeStack(root, project, Ports(port_base))
-        manifest = restore_native(backup_dir, stack)
-    except (BackupError, StackError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    stack = NativeStack(root, project, Ports(port_base))
+    manifest = restore_native(backup_dir, stack)
     typer.echo(
         f"restored {backup_dir} ({manifest.created_at.isoformat()}) into {stack.root}; "
         f"API: http://127.0.0.1:{stack.ports.api}  Dagster UI: http://127.0.0.1:{stack.ports.webserver}"
