@@ -16,16 +16,17 @@ def test_dagster_still_starts_runs_through_the_context_we_replace() -> None:
     assert "self._mp_ctx.Process(" in inspect.getsource(DagsterApiServer.StartRun)
 
 
-def test_the_warm_module_imports_without_settings_or_services() -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("GENOLAKE_")}
+def _python(code: str, env: dict[str, str] | None = None) -> None:
+    """Run `code` in a fresh interpreter (what it patches or starts stays out of the test process)."""
     result = subprocess.run(
-        [sys.executable, "-c", "import genolake_dagster.warm"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_warm_module_imports_without_settings_or_services() -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GENOLAKE_")}
+    _python("import genolake_dagster.warm", env)
 
 
 def test_use_warm_workers_makes_servers_fork_from_the_forkserver() -> None:
@@ -36,10 +37,7 @@ def test_use_warm_workers_makes_servers_fork_from_the_forkserver() -> None:
         "assert DagsterApiServer.__init__._genolake_warm\n"
         "import multiprocessing.forkserver as f; assert f._forkserver._forkserver_pid is not None\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    _python(code)
 
 
 def test_the_code_server_configures_logging() -> None:
@@ -54,7 +52,4 @@ def test_the_code_server_configures_logging() -> None:
         "    assert exit.code in (0, None), exit.code\n"
         "assert [h for h in logging.getLogger().handlers if h.get_name() == HANDLER_NAME]\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    _python(code)
