@@ -24,7 +24,7 @@ class PlatformResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         configure_logging()
-        run = context.dagster_run
+        run = context.run
         if run is not None:
             bind_context(
                 run_id=run.run_id,
