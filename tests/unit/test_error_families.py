@@ -14,6 +14,7 @@ from types import ModuleType
 
 import pytest
 from genolake_annotation.errors import AnnotationError
+from genolake_api.errors import ApiError
 from genolake_core.errors import GenoLakeError
 from genolake_prs.errors import PrsError
 
@@ -21,6 +22,7 @@ FAMILIES: dict[str, type[Exception]] = {
     "genolake_core": GenoLakeError,
     "genolake_annotation": AnnotationError,
     "genolake_prs": PrsError,
+    "genolake_api": ApiError,  # each with its HTTP status (problems.py)
     "genolake_cli": GenoLakeError,  # StackError, BackupError: the CLI's root group maps them to exit 1
 }
 
