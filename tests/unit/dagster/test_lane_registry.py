@@ -230,3 +230,27 @@ def test_a_new_lane_is_its_contract_and_its_folder(probe_lane: None, monkeypatch
         "probe_result": {"materialized_at": 1},
     }
     assert staleness(assets, {})["probe_result"] == ["normalized_variants"]
+
+
+def test_discovery_refuses_a_lane_without_its_object_or_named_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genolake_core.lanes.contract import LaneContract, discover_lanes
+
+    package = tmp_path / "probe_lanes_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "_private.py").write_text("")  # not a lane
+    (package / "empty.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    args = ([str(package)], "probe_lanes_pkg", "CONTRACT", LaneContract)
+    with pytest.raises(TypeError, match=r"probe_lanes_pkg.empty defines no CONTRACT"):
+        discover_lanes(*args, folders=False)
+    (package / "empty.py").unlink()
+    (package / "misnamed.py").write_text(
+        "from genolake_core.lanes.contract import LaneContract\n"
+        "CONTRACT = LaneContract(name='other', intents={})\n"
+    )
+    with pytest.raises(ValueError, match=r"named 'other'; name it after its module"):
+        discover_lanes(*args, folders=False)
+    assert discover_lanes(*args, folders=True) == {}  # no folders there

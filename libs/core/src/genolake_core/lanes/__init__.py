@@ -11,11 +11,15 @@ Discovery imports only these modules (pydantic models, no I/O): the API, which h
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
-from genolake_core.lanes.contract import AssetContract, KeyFunction, LaneContract, TableContract
+from genolake_core.lanes.contract import (
+    AssetContract,
+    KeyFunction,
+    LaneContract,
+    TableContract,
+    discover_lanes,
+)
 from genolake_core.manifest import ManifestBase
 
 __all__ = [
@@ -31,25 +35,11 @@ __all__ = [
     "upstream_assets",
 ]
 
-_NOT_LANES = frozenset({"contract"})
-
 
 @cache
 def lane_contracts() -> dict[str, LaneContract]:
     """Every lane's contract by name (sorted), from the modules of this package; checked for clashes."""
-    found: dict[str, LaneContract] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda item: item.name):
-        if info.name in _NOT_LANES or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        contract = getattr(module, "CONTRACT", None)
-        if not isinstance(contract, LaneContract):
-            raise TypeError(f"{module.__name__} defines no CONTRACT (a genolake_core.lanes.LaneContract)")
-        if contract.name != info.name:
-            raise ValueError(
-                f"{module.__name__}: the lane is named {contract.name!r}; name it after its module"
-            )
-        found[contract.name] = contract
+    found = discover_lanes(__path__, __name__, "CONTRACT", LaneContract, folders=False)
     _check(found)
     return found
 

@@ -7,8 +7,11 @@ lane's Dagster code (`genolake_dagster.lanes.<lane>/`: assets, planner, jobs) bi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from genolake_core.manifest import ManifestBase
 
@@ -54,3 +57,33 @@ class LaneContract:
     assets: tuple[AssetContract, ...] = ()
     tables: Mapping[str, TableContract] = field(default_factory=dict)
     description: str = ""
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=_Named)
+
+
+def discover_lanes(
+    path: Iterable[str], package: str, attribute: str, kind: type[NamedT], *, folders: bool, module: str = ""
+) -> dict[str, NamedT]:
+    """Each lane module (``folders=False``) or lane folder (``True``) of a package, by name (sorted): its
+    ``attribute`` (found in ``<package>.<lane>[.<module>]``) must be a ``kind`` named after the module or
+    folder. Names starting with ``_``, and this module, are not lanes. The one discovery rule of both
+    registries (`genolake_core.lanes.lane_contracts`, `genolake_dagster.lanes.all_lanes`)."""
+    found: dict[str, NamedT] = {}
+    for info in sorted(pkgutil.iter_modules(list(path)), key=lambda item: item.name):
+        if info.ispkg != folders or info.name.startswith("_") or info.name == "contract":
+            continue
+        name = f"{package}.{info.name}" + (f".{module}" if module else "")
+        value = getattr(importlib.import_module(name), attribute, None)
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} defines no {attribute} (a {kind.__module__}.{kind.__qualname__})")
+        if value.name != info.name:
+            where = "folder" if folders else "module"
+            raise ValueError(f"{name}: the lane is named {value.name!r}; name it after its {where}")
+        found[info.name] = value
+    return found

@@ -8,11 +8,10 @@ code location, the sensors, the settings, the API and the manifest schema derive
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
 from genolake_core.lanes import lane_contracts
+from genolake_core.lanes.contract import discover_lanes
 
 from genolake_dagster.lanes.base import Lane
 
@@ -20,17 +19,7 @@ from genolake_dagster.lanes.base import Lane
 @cache
 def all_lanes() -> dict[str, Lane]:
     """Every lane folder's `LANE`, by name (sorted); each must have a contract, and each contract a folder."""
-    lanes: dict[str, Lane] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda item: item.name):
-        if not info.ispkg:
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}.lane")
-        lane = getattr(module, "LANE", None)
-        if not isinstance(lane, Lane):
-            raise TypeError(f"{module.__name__} defines no LANE (a genolake_dagster.lanes.base.Lane)")
-        if lane.name != info.name:
-            raise ValueError(f"{module.__name__}: lane {lane.name!r} must be named after its folder")
-        lanes[lane.name] = lane
+    lanes = discover_lanes(__path__, __name__, "LANE", Lane, folders=True, module="lane")
     contracts = lane_contracts()
     if set(lanes) != set(contracts):
         raise ValueError(
