@@ -68,6 +68,18 @@ LOCI_SCHEMA: dict[str, pl.DataType] = {
     "l_ref": pl.String(),
     "l_rsid": pl.String(),
 }
+# Interpretation columns copied from the weights row to the output row (last in both, in this order).
+_CARRIED_COLUMNS: dict[str, pl.DataType] = {
+    "weight": pl.Float64(),
+    "state": pl.String(),
+    "category": pl.String(),
+    "gene": pl.String(),
+    "phenotype": pl.String(),
+    "conclusion": pl.String(),
+    "priority": pl.String(),
+    "curator": pl.String(),
+    "method": pl.String(),
+}
 WEIGHTS_MATCH_SCHEMA: dict[str, pl.DataType] = {
     "w_idx": pl.Int64(),
     "locus_id": pl.Int64(),
@@ -78,15 +90,7 @@ WEIGHTS_MATCH_SCHEMA: dict[str, pl.DataType] = {
     "genotype": pl.List(pl.String()),
     "allele": pl.String(),
     "zygosity": pl.String(),
-    "weight": pl.Float64(),
-    "state": pl.String(),
-    "category": pl.String(),
-    "gene": pl.String(),
-    "phenotype": pl.String(),
-    "conclusion": pl.String(),
-    "priority": pl.String(),
-    "curator": pl.String(),
-    "method": pl.String(),
+    **_CARRIED_COLUMNS,
 }
 ANNOTATION_SCHEMA: dict[str, pl.DataType] = {
     "module": pl.String(),
@@ -102,19 +106,10 @@ ANNOTATION_SCHEMA: dict[str, pl.DataType] = {
     "genotype": pl.List(pl.String()),
     "zygosity": pl.String(),
     "filter": pl.String(),
-    "weight": pl.Float64(),
-    "state": pl.String(),
-    "category": pl.String(),
-    "gene": pl.String(),
-    "phenotype": pl.String(),
-    "conclusion": pl.String(),
-    "priority": pl.String(),
-    "curator": pl.String(),
-    "method": pl.String(),
+    **_CARRIED_COLUMNS,
 }
 SORT_KEYS = ("module", "chrom", "start", "ref", "rsid", "module_row", "gt", "filter")
-# Interpretation columns copied from the weights row to the output row.
-CARRIED = ("weight", "state", "category", "gene", "phenotype", "conclusion", "priority", "curator", "method")
+CARRIED = tuple(_CARRIED_COLUMNS)
 
 OUTCOMES_SCHEMA: dict[str, pl.DataType] = {"locus_id": pl.Int64(), "status": pl.String()}
 
