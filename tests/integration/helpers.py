@@ -131,3 +131,26 @@ def custom_scoring_file(vcf: Path, path: Path) -> float:
         expected += weight * dosage
     path.write_text("\n".join(lines) + "\n")
     return expected
+
+
+def failed_ticks(settings: Settings, since: float, prefix: str = "") -> list[tuple[str, str]]:
+    """(sensor name, error) of every sensor tick that failed after `since` (epoch seconds), from Dagster's
+    tick storage in Postgres; only sensors whose name starts with `prefix`."""
+    conn = psycopg2.connect(settings.postgres_dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT tick_body FROM job_ticks WHERE status = 'FAILURE' AND type = 'SENSOR' "
+                "AND timestamp > to_timestamp(%s) AT TIME ZONE 'UTC'",
+                (since,),
+            )
+            bodies = [json.loads(body) for (body,) in cur.fetchall()]
+    finally:
+        conn.close()
+    failures = []
+    for body in bodies:
+        name = str(body.get("job_name", "?"))
+        error = (body.get("error") or {}).get("message", "")
+        if name.startswith(prefix):
+            failures.append((name, str(error)[:500]))
+    return failures

@@ -65,3 +65,14 @@ def test_score_keys() -> None:
             score_key(bad_id, "GRCh38")
     with pytest.raises(ValueError, match="genome build"):
         score_key("PGS000001", "hg19")
+
+
+def test_archive_key_is_bounded_whatever_the_source_key() -> None:
+    when = datetime(2026, 11, 21, tzinfo=UTC)
+    long_name = "manifests/alice/" + "n" * 1000 + ".json"
+    key = archive_key(ArchiveOutcome.REJECTED, long_name, "e" * 32, when)
+    assert len(key) < 250 and key.startswith("archive/rejected/alice/2026-11-21/")
+    other = archive_key(ArchiveOutcome.REJECTED, long_name.replace("n", "m", 1), "e" * 32, when)
+    assert other != key  # cut names stay unique
+    odd_folder = archive_key(ArchiveOutcome.REJECTED, "manifests/" + "F" * 900 + "/x.json", "e" * 32, when)
+    assert odd_folder.startswith("archive/rejected/_unknown/")

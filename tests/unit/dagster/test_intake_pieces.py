@@ -69,3 +69,29 @@ def test_code_location_loads() -> None:
     Definitions.validate_loadable(defs)
     sensor_names = {sensor.name for sensor in defs.sensors}
     assert {"normalize_manifests", "manifest_triage", "run_status_reconciler"} <= sensor_names
+
+
+def test_cursor_counts_failures_per_object_version() -> None:
+    cursor = IntakeCursor()
+    assert cursor.record_failure("manifests/a/1.json", "e1") == 1
+    assert cursor.record_failure("manifests/a/1.json", "e1") == 2
+    assert cursor.record_failure("manifests/a/1.json", "e2") == 1  # a new upload starts over
+    loaded, _ = IntakeCursor.load(cursor.dump({"manifests/a/1.json"}))
+    assert loaded.record_failure("manifests/a/1.json", "e2") == 2
+    assert IntakeCursor.load(cursor.dump(set()))[0].failures == {}
+
+
+def test_values_written_by_intake_are_storable() -> None:
+    from genolake_dagster.intake.process import ascii_bounded, storable, unparsed_doc_id, upload_doc_id
+
+    assert storable("a\x00b\ud800c") == "a\\x00b\\ud800c"
+    assert storable("plain é") == "plain é"
+    long_key = "manifests/alice/" + "é" * 2000 + ".json"
+    for value in (ascii_bounded(long_key, 512), unparsed_doc_id(long_key, "e" * 32)):
+        assert value.isascii() and len(value) <= 512
+    assert ascii_bounded("manifests/alice/x.json", 512) == "manifests/alice/x.json"
+    assert unparsed_doc_id(long_key, "e" * 32) != unparsed_doc_id(long_key + "x", "e" * 32)
+    assert upload_doc_id("b-1", "manifests/a/1.json", "e1") != upload_doc_id(
+        "b-1", "manifests/a/2.json", "e1"
+    )
+    assert upload_doc_id("b-1", "manifests/a/1.json", "e1").startswith("b-1#")

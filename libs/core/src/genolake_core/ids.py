@@ -25,9 +25,20 @@ class InvalidIdentifierError(GenoLakeError, ValueError):
     """An identifier that does not match its pattern."""
 
 
+def clipped_repr(value: object, limit: int = 80) -> str:
+    """`repr(value)` (non-printable characters escaped), cut to about `limit` characters for messages."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit]}...{size}"
+
+
 def _check(kind: str, pattern: re.Pattern[str], value: str) -> str:
     if not pattern.fullmatch(value) or ".." in value:
-        raise InvalidIdentifierError(f"invalid {kind} {value!r}: must match {pattern.pattern} without '..'")
+        raise InvalidIdentifierError(
+            f"invalid {kind} {clipped_repr(value)}: must match {pattern.pattern} without '..'"
+        )
     return value
 
 

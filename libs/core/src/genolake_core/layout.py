@@ -13,12 +13,13 @@ data-lake (only the pipelines write):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from genolake_core.ids import check_sample, check_score, check_user
+from genolake_core.ids import USER_PATTERN, check_sample, check_score, check_user
 
 UPLOADS_PREFIX = "uploads/"
 MANIFESTS_PREFIX = "manifests/"
@@ -49,10 +50,22 @@ def manifest_owner(key: str) -> str | None:
     return parts[1]
 
 
+MAX_ARCHIVE_NAME = 120  # characters of the manifest's file name kept in its archive key
+
+
 def archive_key(outcome: ArchiveOutcome, source_key: str, etag: str, received: datetime) -> str:
-    """Deterministic archive location of one manifest object version (so archiving is idempotent)."""
-    owner = manifest_owner(source_key) or "_unknown"
+    """Deterministic archive location of one manifest object version (so archiving is idempotent).
+
+    Bounded whatever the source key (S3 keys end at 1024 bytes): a folder that is not a valid user
+    id archives under `_unknown`, a long file name is cut and made unique with a hash of the key.
+    """
+    owner = manifest_owner(source_key)
+    if owner is None or not USER_PATTERN.fullmatch(owner):
+        owner = "_unknown"
     name = PurePosixPath(source_key).name
+    if len(name) > MAX_ARCHIVE_NAME:
+        digest = hashlib.sha256(source_key.encode("utf-8", "surrogatepass")).hexdigest()
+        name = f"{name[:MAX_ARCHIVE_NAME]}~{digest[:16]}"
     tag = etag.strip('"')[:16]
     return f"{ARCHIVE_PREFIX}{outcome.value}/{owner}/{received:%Y-%m-%d}/{name}.{tag}.json"
 

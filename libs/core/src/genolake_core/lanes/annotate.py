@@ -10,7 +10,7 @@ from genolake_core.ids import SampleId
 from genolake_core.lanes.contract import AssetContract, LaneContract, TableContract
 from genolake_core.lanes.normalize import NORMALIZED_VARIANTS
 from genolake_core.layout import annotations_key
-from genolake_core.manifest import ManifestBase, ManifestFile, require_no_files
+from genolake_core.manifest import MAX_FILES, ManifestBase, ManifestFile, require_no_files
 
 
 class AnnotateOptions(BaseModel):
@@ -29,7 +29,7 @@ class AnnotateManifest(ManifestBase):
 
     intent: Literal["annotate"]
     sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")
-    files: list[ManifestFile] = Field(default_factory=list)
+    files: list[ManifestFile] = Field(default_factory=list, max_length=MAX_FILES)
     options: AnnotateOptions = Field(default_factory=AnnotateOptions)
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from genolake_core.ids import SampleId, ScoreId
 from genolake_core.lanes.contract import AssetContract, LaneContract, TableContract
 from genolake_core.lanes.normalize import NORMALIZED_VARIANTS
 from genolake_core.layout import prs_scores_key
-from genolake_core.manifest import ManifestBase, ManifestFile
+from genolake_core.manifest import MAX_FILES, ManifestBase, ManifestFile
 
 
 class PrsOptions(BaseModel):
@@ -44,6 +44,7 @@ class PrsManifest(ManifestBase):
     sample: SampleId = Field(description="The partition's sample; it must have normalized variants.")
     files: list[ManifestFile] = Field(
         default_factory=list,
+        max_length=MAX_FILES,
         description="Uploaded scoring files (role 'scoring'); may be empty with options.scores.",
     )
     options: PrsOptions = Field(default_factory=PrsOptions)

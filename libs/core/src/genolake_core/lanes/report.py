@@ -11,7 +11,7 @@ from genolake_core.lanes.annotate import SAMPLE_ANNOTATIONS
 from genolake_core.lanes.contract import AssetContract, LaneContract
 from genolake_core.lanes.prs import PRS_SCORES
 from genolake_core.layout import report_key
-from genolake_core.manifest import ManifestBase, ManifestFile, require_no_files
+from genolake_core.manifest import MAX_FILES, ManifestBase, ManifestFile, require_no_files
 
 
 class ReportManifest(ManifestBase):
@@ -19,7 +19,7 @@ class ReportManifest(ManifestBase):
 
     intent: Literal["report"]
     sample: SampleId = Field(description="The partition's sample; it must have annotations.")
-    files: list[ManifestFile] = Field(default_factory=list)
+    files: list[ManifestFile] = Field(default_factory=list, max_length=MAX_FILES)
 
     @model_validator(mode="after")
     def _files(self) -> ReportManifest:

@@ -10,36 +10,50 @@ Lane tick, for each manifest whose intent the lane claims:
      (`accepted`, or `duplicate` for a second upload of the same batch) and delete it.
 So a manifest leaves the landing zone only after its runs exist: a crash between steps loses nothing.
 A batch_id is bound to its first accepted content; different content under it is rejected.
+
+One object never blocks another: each is handled in isolation. A transient storage failure (see
+`genolake_dagster.transient`) fails the tick, which the next tick repeats; any other exception is
+counted in the cursor and, after `MAX_OBJECT_FAILURES` ticks in a row on the same object version,
+the object is rejected with the error as its reason. Every value written to Mongo or S3 metadata is
+made storable first (no NUL, no unpaired surrogate; ASCII and bounded in metadata).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
-from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus
-from genolake_core.ids import split_partition_key
+from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus, utcnow
+from genolake_core.ids import USER_PATTERN, clipped_repr, split_partition_key
 from genolake_core.lanes import intent_models
 from genolake_core.layout import MANIFESTS_PREFIX, ArchiveOutcome, archive_key, manifest_owner
 from genolake_core.logs import get_logger
 from genolake_core.manifest import (
     MAX_MANIFEST_BYTES,
+    MAX_REASON_CHARS,
     ManifestBase,
     ManifestError,
     parse_manifest,
     peek_intent,
+    readable_batch_id,
 )
 from genolake_core.objectstore import ObjectInfo, ObjectStore
 from genolake_core.settings import Settings
+from pymongo.errors import DuplicateKeyError
 
 from genolake_dagster.intake.cursor import IntakeCursor
 from genolake_dagster.lanes.base import Lane, PlanContext, PlannedRun
+from genolake_dagster.transient import is_transient
 
+MAX_OBJECT_FAILURES = 3  # ticks in a row failing unexpectedly on one object version before it is rejected
+MAX_ID_KEY_CHARS = 300  # characters of a (quoted) object key kept in a document id
+MAX_METADATA_CHARS = 512  # per S3 metadata value (S3 allows 2 KB of user metadata in all)
 log = get_logger(__name__)
 
 
@@ -54,8 +68,34 @@ class TickOutcome:
         return ", ".join(f"{name}={count}" for name, count in sorted(self.counts.items())) or "nothing to do"
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def ascii_bounded(text: str, limit: int) -> str:
+    """`text` percent-encoded to ASCII (as S3 metadata must be), cut to `limit` with a hash if longer."""
+    quoted = urllib.parse.quote(text, safe="/:@#~")
+    return quoted if len(quoted) <= limit else f"{quoted[: limit - 17]}~{_digest(text)[:16]}"
+
+
+def storable(text: str) -> str:
+    """`text` without the characters Mongo (FerretDB) cannot store: NUL and unpaired surrogates escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def unparsed_doc_id(key: str, etag: str) -> str:
-    return f"unparsed:{key}@{etag[:16]}"
+    """Document id of a manifest object without a readable batch_id (one per object version)."""
+    return f"unparsed:{ascii_bounded(key, MAX_ID_KEY_CHARS)}@{etag[:16]}"
+
+
+def upload_doc_id(batch_id: str, key: str, etag: str) -> str:
+    """Document id of a rejected upload whose batch_id already names another upload's document."""
+    return f"{batch_id}#{_digest(f'{key}@{etag}')[:16]}"
+
+
+def _owner(key: str) -> str | None:
+    owner = manifest_owner(key)
+    return owner if owner is not None and USER_PATTERN.fullmatch(owner) else None
 
 
 class ManifestIntake:
@@ -92,7 +132,13 @@ class ManifestIntake:
             if known:
                 yield info, None, intent
                 continue
-            body = self._read(info)
+            try:
+                body = self._read(info)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                yield info, None, None  # unreadable: triage reads it again, isolated, and rejects it
+                continue
             if body is None:
                 continue
             _, intent = peek_intent(body)
@@ -108,6 +154,8 @@ class ManifestIntake:
             if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
                 return None  # archived meanwhile
             raise
+        except ValueError:
+            return b""  # replaced by a larger object since it was listed: too large, as above
         return body
 
     # --- lane ------------------------------------------------------------------------------
@@ -122,12 +170,51 @@ class ManifestIntake:
                 outcome.counts["deferred_by_limit"] += 1
                 continue
             handled += 1
+            self._isolated(
+                info, lane.name, body, outcome, lambda i, b: self._handle_claimed(lane, i, b, outcome)
+            )
+        return outcome
+
+    def _isolated(
+        self,
+        info: ObjectInfo,
+        lane: str | None,
+        body: bytes | None,
+        outcome: TickOutcome,
+        handle: Callable[[ObjectInfo, bytes], None],
+    ) -> None:
+        """Handle one object so that nothing it holds can fail the tick (see the module docstring)."""
+        try:
             if body is None:
                 body = self._read(info)
                 if body is None:
-                    continue
-            self._handle_claimed(lane, info, body, outcome)
-        return outcome
+                    return
+            handle(info, body)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            self._unexpected(info, lane, body, outcome, exc)
+
+    def _unexpected(
+        self, info: ObjectInfo, lane: str | None, body: bytes | None, outcome: TickOutcome, exc: Exception
+    ) -> None:
+        count = self.cursor.record_failure(info.key, info.etag)
+        log.exception("manifest.unexpected_error", key=info.key, attempt=count)
+        if count < MAX_OBJECT_FAILURES:
+            outcome.counts["failed_will_retry"] += 1
+            return
+        reason = (
+            f"intake could not process this manifest ({count} attempts): "
+            f"{type(exc).__name__}: {clipped_repr(str(exc), MAX_REASON_CHARS)}"
+        )
+        try:
+            batch_id = readable_batch_id(peek_intent(body or b"")[0])
+            self._reject(info, ManifestError([reason], batch_id=batch_id), lane, body or b"", outcome)
+        except Exception as second:
+            if is_transient(second):
+                raise
+            log.exception("manifest.unprocessable", key=info.key)  # left in place; the others go on
+            outcome.counts["unprocessable"] += 1
 
     def _handle_claimed(self, lane: Lane, info: ObjectInfo, body: bytes, outcome: TickOutcome) -> None:
         owner = manifest_owner(info.key)
@@ -137,7 +224,8 @@ class ManifestIntake:
                 raise ManifestError(
                     [
                         (
-                            f"uploader: {manifest.uploader!r} may not place manifests in {info.key!r} "
+                            f"uploader: {manifest.uploader!r} may not place manifests in "
+                            f"{clipped_repr(info.key)} "
                             f"(expected manifests/{manifest.uploader}/NAME.json)"
                         )
                     ],
@@ -175,7 +263,14 @@ class ManifestIntake:
     def _check_files(self, manifest: ManifestBase) -> None:
         reasons = []
         for item in manifest.files:
-            head = self.store.head(self.settings.landing_bucket, item.key)
+            try:
+                head = self.store.head(self.settings.landing_bucket, item.key)
+            except ClientError as exc:
+                if is_transient(exc):
+                    raise
+                code = exc.response.get("Error", {}).get("Code", "?")
+                reasons.append(f"files: the object store refuses the key {clipped_repr(item.key)} ({code})")
+                continue
             if head is None:
                 reasons.append(f"files: {item.key} does not exist in the landing zone")
                 continue
@@ -197,12 +292,15 @@ class ManifestIntake:
         outcome: TickOutcome,
     ) -> None:
         partitions = sorted({run.partition_key for run in planned if run.partition_key})
+        self._preserve_rejection(manifest.batch_id)
         self.docs.upsert_manifest(
             manifest.batch_id,
             {
                 "batch_id": manifest.batch_id,
                 "status": ManifestStatus.QUEUED.value,
                 "reasons": [],
+                "errors": [],
+                "archive_key": None,
                 "lane": lane.name,
                 "intent": getattr(manifest, "intent", None),
                 "uploader": manifest.uploader,
@@ -258,6 +356,51 @@ class ManifestIntake:
 
     # --- rejection and archiving -----------------------------------------------------------
 
+    def _preserve_rejection(self, batch_id: str) -> None:
+        """Before an accepted upload takes over a batch id whose document records a rejection, move that
+        rejection to its own id and point its archive there (each step repeatable)."""
+        existing = self.docs.get_manifest(batch_id)
+        if existing is None or existing.get("status") != ManifestStatus.REJECTED.value:
+            return
+        source = existing.get("source") or {}
+        moved_id = upload_doc_id(batch_id, str(source.get("key", "")), str(source.get("etag", "")))
+        self.docs.manifests.replace_one(
+            {"_id": moved_id}, {key: value for key, value in existing.items() if key != "_id"}, upsert=True
+        )
+        archived = existing.get("archive_key")
+        info = self.store.head(self.settings.landing_bucket, archived) if archived else None
+        if info is not None and info.metadata.get("doc-id") != moved_id:
+            self.store.copy(
+                self.settings.landing_bucket,
+                info.key,
+                self.settings.landing_bucket,
+                info.key,
+                metadata={**info.metadata, "doc-id": moved_id},
+            )
+
+    def _claim_rejection(
+        self, info: ObjectInfo, batch_id: str | None, conflict: bool, doc: dict[str, Any]
+    ) -> str:
+        """The id of this object's rejection document, written: the batch id when no other upload's
+        document holds it (claimed atomically by insert), else `upload_doc_id`."""
+        if batch_id is None:
+            doc_id = unparsed_doc_id(info.key, info.etag)
+        elif conflict:
+            doc_id = upload_doc_id(batch_id, info.key, info.etag)
+        else:
+            now = utcnow()
+            try:
+                self.docs.manifests.insert_one(
+                    {"_id": batch_id, **doc, "received_at": now, "updated_at": now}
+                )
+                return batch_id
+            except DuplicateKeyError:
+                existing = self.docs.get_manifest(batch_id) or {}
+                same = existing.get("source") == doc["source"]
+                doc_id = batch_id if same else upload_doc_id(batch_id, info.key, info.etag)
+        self.docs.upsert_manifest(doc_id, doc)
+        return doc_id
+
     def _reject(
         self,
         info: ObjectInfo,
@@ -268,29 +411,22 @@ class ManifestIntake:
         *,
         conflict: bool = False,
     ) -> None:
-        doc_id = error.batch_id or unparsed_doc_id(info.key, info.etag)
-        if error.batch_id is not None:
-            existing = self.docs.get_manifest(error.batch_id)
-            if conflict or (existing is not None and existing.get("status") in ACCEPTED_STATUSES):
-                doc_id = f"{error.batch_id}#{info.etag[:16]}"  # never overwrite an accepted batch
         destination = archive_key(ArchiveOutcome.REJECTED, info.key, info.etag, info.last_modified)
-        self.docs.upsert_manifest(
-            doc_id,
-            {
-                "batch_id": error.batch_id,
-                "status": ManifestStatus.REJECTED.value,
-                "reasons": error.reasons,
-                "lane": lane,
-                "intent": error.intent,
-                "uploader": manifest_owner(info.key),
-                "source": {"key": info.key, "etag": info.etag},
-                "manifest_json": body.decode("utf-8", errors="replace")[:MAX_MANIFEST_BYTES],
-                "archive_key": destination,
-            },
-        )
+        doc = {
+            "batch_id": error.batch_id,
+            "status": ManifestStatus.REJECTED.value,
+            "reasons": [storable(reason)[: 2 * MAX_REASON_CHARS] for reason in error.reasons],
+            "lane": lane,
+            "intent": error.intent if error.intent in intent_models() else None,
+            "uploader": _owner(info.key),
+            "source": {"key": storable(info.key), "etag": info.etag},
+            "manifest_json": storable(body.decode("utf-8", errors="replace"))[:MAX_MANIFEST_BYTES],
+            "archive_key": destination,
+        }
+        doc_id = self._claim_rejection(info, error.batch_id, conflict, doc)
         self._archive(info, ArchiveOutcome.REJECTED, doc_id)
         outcome.counts["rejected"] += 1
-        log.warning("manifest.rejected", key=info.key, doc_id=doc_id, reasons=error.reasons)
+        log.warning("manifest.rejected", key=info.key, doc_id=doc_id, reasons=doc["reasons"])
 
     def _archive(self, info: ObjectInfo, archive_outcome: ArchiveOutcome, doc_id: str) -> str:
         destination = archive_key(archive_outcome, info.key, info.etag, info.last_modified)
@@ -301,7 +437,11 @@ class ManifestIntake:
                 info.key,
                 bucket,
                 destination,
-                metadata={"outcome": archive_outcome.value, "doc-id": doc_id, "source-key": info.key},
+                metadata={
+                    "outcome": archive_outcome.value,
+                    "doc-id": ascii_bounded(doc_id, MAX_METADATA_CHARS),
+                    "source-key": ascii_bounded(info.key, MAX_METADATA_CHARS),
+                },
             )
             self.store.delete(bucket, info.key)
         return destination
@@ -314,24 +454,23 @@ class ManifestIntake:
         for info, body, intent in self._manifests(outcome):
             if intent is not None and intent in enabled_intents:
                 continue
-            if body is None:
-                body = self._read(info)
-                if body is None:
-                    continue
-            data, intent = peek_intent(body)
-            batch_id = data.get("batch_id") if data and isinstance(data.get("batch_id"), str) else None
-            if intent is not None and intent in intent_models():
-                self._hold(info, intent, batch_id, body, outcome)
-                continue
-            try:
-                parse_manifest(body)  # raises with the precise reason (bad JSON, unknown intent, ...)
-                reasons = [f"intent: {intent!r} is not claimed by any lane"]
-            except ManifestError as exc:
-                reasons = exc.reasons
-            if info.size > MAX_MANIFEST_BYTES:
-                reasons = [f"manifest is {info.size} bytes; the limit is {MAX_MANIFEST_BYTES}"]
-            self._reject(info, ManifestError(reasons, batch_id=batch_id, intent=intent), None, body, outcome)
+            self._isolated(info, None, body, outcome, lambda i, b: self._triage_one(i, b, outcome))
         return outcome
+
+    def _triage_one(self, info: ObjectInfo, body: bytes, outcome: TickOutcome) -> None:
+        data, intent = peek_intent(body)
+        batch_id = readable_batch_id(data)
+        if intent is not None:
+            self._hold(info, intent, batch_id, body, outcome)
+            return
+        try:
+            parse_manifest(body)  # raises with the precise reason (bad JSON, unknown intent, ...)
+            reasons = ["intent: the manifest's intent is not claimed by any lane"]
+        except ManifestError as exc:
+            reasons = exc.reasons
+        if info.size > MAX_MANIFEST_BYTES:
+            reasons = [f"manifest is {info.size} bytes; the limit is {MAX_MANIFEST_BYTES}"]
+        self._reject(info, ManifestError(reasons, batch_id=batch_id), None, body, outcome)
 
     def _hold(
         self, info: ObjectInfo, intent: str, batch_id: str | None, body: bytes, outcome: TickOutcome
