@@ -439,7 +439,7 @@ class ManifestIntake:
                 destination,
                 metadata={
                     "outcome": archive_outcome.value,
-                    "doc-id": ascii_bounded(doc_id, MAX_METADATA_CHARS),
+                    "doc-id": doc_id,  # ASCII and bounded by construction (batch ids, unparsed_doc_id)
                     "source-key": ascii_bounded(info.key, MAX_METADATA_CHARS),
                 },
             )
