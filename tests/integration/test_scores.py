@@ -5,6 +5,7 @@ it, serving the real harmonized files of examples/pgs in the REST API's shape.""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -291,3 +292,26 @@ def test_analyze_with_an_installed_score(
     ).to_dicts()
     assert row["pgs_id"] == "CUSTOM_ANTKU"
     assert row["score_sum"] == pytest.approx(expected_sum, rel=1e-9, abs=1e-9)
+
+
+def test_a_truncated_scoring_file_is_not_installed(
+    settings: Settings, store: ObjectStore, docs: DocStore, shared_data: Path, tmp_path: Path
+) -> None:
+    """A partial download is refused naming the file and both counts; nothing reaches the lake."""
+    lines = gzip.decompress((shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz").read_bytes()).splitlines(
+        keepends=True
+    )
+    declared = next(line for line in lines if line.startswith(b"#variants_number=")).split(b"=")[1].strip()
+    header = [line for line in lines if line.startswith(b"#")]
+    body = [line for line in lines if not line.startswith(b"#")]
+    partial = tmp_path / "TRUNCATED_SCORE.txt"
+    partial.write_bytes(
+        b"".join(header).replace(b"#pgs_id=PGS000001", b"#pgs_id=TRUNCATED_SCORE") + b"".join(body[:4])
+    )
+    code, results, err = _install("--file", str(partial))
+    assert code == 1 and results == []
+    assert (
+        str(partial) in err and f"variants_number={declared.decode()}" in err and "has 3 variant rows" in err
+    )
+    assert store.head(settings.lake_bucket, "reference/scores/TRUNCATED_SCORE/GRCh38/scoring.txt.gz") is None
+    assert docs.scores.find_one({"_id": "TRUNCATED_SCORE/GRCh38"}) is None

@@ -265,3 +265,19 @@ def test_parquet_round_trip(test_data: Path, tmp_path: Path) -> None:
     pl.DataFrame({"a": [1]}).write_parquet(plain)
     with pytest.raises(ScoringFileError, match="not a genolake_prs scoring parquet"):
         read_scoring_parquet(plain)
+
+
+@pytest.mark.parametrize("kept", [0, 3])
+def test_truncated_file_names_itself_and_both_counts(shared_data: Path, tmp_path: Path, kept: int) -> None:
+    """A partial download (the header's #variants_number, fewer rows) is an error, not a low overlap."""
+    source = shared_data / "pgs" / "PGS000001_hmPOS_GRCh38.txt.gz"
+    meta, _ = raw_table(source)
+    lines = gzip.decompress(source.read_bytes()).decode().splitlines(keepends=True)
+    header_end = next(i for i, line in enumerate(lines) if not line.startswith("#")) + 1  # + column names
+    truncated = tmp_path / "PGS000001_partial.txt.gz"
+    truncated.write_bytes(gzip.compress("".join(lines[: header_end + kept]).encode()))
+    with pytest.raises(ScoringFileError) as info:
+        read_scoring_file(truncated)
+    message = str(info.value)
+    assert str(truncated) in message
+    assert f"variants_number={meta['variants_number']}" in message and f"has {kept} variant rows" in message

@@ -21,7 +21,8 @@ A scoring file is a tab-separated table after a ``#key=value`` header. Rules app
 - Malformed input raises `ScoringFileError` naming the file, the 1-based line and the column:
   missing required columns, rows with the wrong number of fields, blank lines, an empty effect
   allele, non-numeric or non-finite weights, non-integer positions, frequencies outside [0, 1],
-  flags other than TRUE/FALSE.
+  flags other than TRUE/FALSE; and a file with fewer rows than its header's ``#variants_number``
+  (truncated: both counts named). More rows than declared is only logged.
 """
 
 from __future__ import annotations
@@ -150,6 +151,12 @@ def parse_scoring_text(data: bytes, *, path: Path, score_id: str | None = None) 
     variants = build_variants(typed, header_line=header_line, chrom_col=chrom_col, pos_col=pos_col)
 
     sid = score_id or header.pgs_id or score_id_from_path(path)
+    if header.variants_number is not None and header.variants_number > variants.height:
+        raise ScoringFileError(
+            path,
+            f"truncated: the header says variants_number={header.variants_number} but the file has "
+            f"{variants.height} variant rows (an interrupted download or copy?)",
+        )
     if header.variants_number is not None and header.variants_number != variants.height:
         logger.warning(
             "%s: header says variants_number=%d but the file has %d rows",
