@@ -18,7 +18,15 @@ from dagster._serdes.config_class import ConfigurableClassData
 from tests.unit.compose.compose_testlib import REPO
 
 DAGSTER_DIR = REPO / "services" / "dagster"
-SHARED_WITH_NATIVE = ("storage", "run_queue", "concurrency", "run_monitoring", "sensors", "telemetry")
+SHARED_WITH_NATIVE = (
+    "storage",
+    "run_queue",
+    "concurrency",
+    "run_monitoring",
+    "run_retries",
+    "sensors",
+    "telemetry",
+)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dagster import (
     DefaultSensorStatus,
 )
 
-from genolake_dagster.tags import AUTOMATION_LANE, LANE_TAG
+from genolake_dagster.tags import AUTOMATION_LANE, LANE_TAG, RETRY_TAGS
 
 AUTOMATION_INTERVAL_SECONDS = 15
 
@@ -38,7 +38,7 @@ REPORT_WITH_REANNOTATION = (
 automation_sensor = AutomationConditionSensorDefinition(
     name="reannotate_on_new_modules",
     target=AssetSelection.assets("sample_annotations", "sample_report"),
-    run_tags={LANE_TAG: AUTOMATION_LANE},
+    run_tags={LANE_TAG: AUTOMATION_LANE, **RETRY_TAGS},
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
     emit_backfills=False,

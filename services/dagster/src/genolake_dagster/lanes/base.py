@@ -16,7 +16,7 @@ from genolake_core.objectstore import ObjectStore
 from genolake_core.settings import Settings
 from pydantic import BaseModel
 
-from genolake_dagster.tags import run_tags
+from genolake_dagster.tags import RETRY_TAGS, run_tags
 
 
 class PlannedRun(BaseModel):
@@ -55,9 +55,14 @@ def one_run(
 def asset_job(
     name: str, assets: Sequence[AssetsDefinition], description: str
 ) -> UnresolvedAssetJobDefinition:
-    """A lane's job over `assets`, each run in one process (a process per step would only add start-up)."""
+    """A lane's job over `assets`, each run in one process (a process per step would only add start-up),
+    with Dagster's run retries of what is transient (`RETRY_TAGS`)."""
     return define_asset_job(
-        name=name, selection=list(assets), executor_def=in_process_executor, description=description
+        name=name,
+        selection=list(assets),
+        tags=RETRY_TAGS,
+        executor_def=in_process_executor,
+        description=description,
     )
 
 

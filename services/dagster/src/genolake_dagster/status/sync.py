@@ -4,8 +4,11 @@ Mirrored: runs with a batch tag (requested by intake) and runs of the automation
 
 Dagster's run storage is the truth; documents are derived from it and may be rewritten at any
 time. A run document never moves back to an earlier status (see DocStore.upsert_run). A batch's
-manifest status is derived from the latest attempt of each of its runs (re-executions share a
-root run id): any failed -> failed, all succeeded -> success, any started -> running, else queued.
+manifest status is derived from the latest attempt of each of its runs (re-executions, manual or
+automatic, share a root run id): any failed -> failed, all succeeded -> success, any started ->
+running, else queued. A failed attempt that Dagster will retry (tag `dagster/will_retry`) counts as
+running: the batch is not final until its retry ends. The manifest counts its attempts
+(`attempt_count`) and lists every failed one with why it failed (`failures`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dagster import DagsterEventType, DagsterInstance
-from dagster._core.storage.tags import PARENT_RUN_ID_TAG, PARTITION_NAME_TAG, ROOT_RUN_ID_TAG, RUN_KEY_TAG
+from dagster._core.storage.tags import (
+    PARENT_RUN_ID_TAG,
+    PARTITION_NAME_TAG,
+    ROOT_RUN_ID_TAG,
+    RUN_FAILURE_REASON_TAG,
+    RUN_KEY_TAG,
+    WILL_RETRY_TAG,
+)
 from genolake_core.docstore import ACCEPTED_STATUSES, DocStore, ManifestStatus, utcnow
 
 from genolake_dagster.tags import AUTOMATION_LANE, BATCH_TAG, LANE_TAG
 
 MAX_ERROR_CHARS = 4000
+# Dagster's message when something other than the run worker failed the run (the dequeuer, a user);
+# the cause is then in the engine event logged just before.
+OUTSIDE_FAILURE = "marked as failed from outside the execution context"
 
 
 def _ts(value: float | datetime | None) -> datetime | None:
@@ -30,22 +43,49 @@ def _ts(value: float | datetime | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC)
 
 
+def _error_text(error: Any) -> str:
+    parts = [error.message.strip()]
+    cause = error.cause
+    while cause is not None and len(parts) < 4:
+        parts.append(cause.message.strip())
+        cause = cause.cause
+    return "\n".join(parts)
+
+
+def _engine_cause(instance: DagsterInstance, run_id: str) -> str | None:
+    """The engine event logged last before the run failed (the dequeuer's error, the code server
+    seeing its run process killed), as 'message: error'."""
+    cause = None
+    kinds = {DagsterEventType.ENGINE_EVENT, DagsterEventType.RUN_FAILURE}
+    for entry in instance.all_logs(run_id, of_type=kinds):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == DagsterEventType.RUN_FAILURE:
+            break
+        error = getattr(event.event_specific_data, "error", None)
+        message = (event.message or "").strip()
+        cause = f"{message}: {_error_text(error)}" if error is not None else message or cause
+    return cause
+
+
 def failure_summary(instance: DagsterInstance, run_id: str) -> str | None:
-    """The first step failure's message (with its cause), else the run failure's."""
+    """Why the run failed: the first step failure's message (with its cause), else the run failure's;
+    a failure from outside the run (dequeue, monitoring) names the cause Dagster logged beside it."""
     for event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):
         for entry in instance.all_logs(run_id, of_type=event_type):
             event = entry.dagster_event
             data = event.event_specific_data if event else None
             error = getattr(data, "error", None)
             if error is not None:
-                parts = [error.message.strip()]
-                cause = error.cause
-                while cause is not None and len(parts) < 4:
-                    parts.append(cause.message.strip())
-                    cause = cause.cause
-                return "\n".join(parts)[:MAX_ERROR_CHARS]
+                return _error_text(error)[:MAX_ERROR_CHARS]
             if event is not None and event.message:
-                return event.message[:MAX_ERROR_CHARS]
+                message = event.message.strip()
+                if OUTSIDE_FAILURE in message:
+                    cause = _engine_cause(instance, run_id)
+                    if cause:
+                        message = f"{message}\nCause: {cause}"
+                return message[:MAX_ERROR_CHARS]
     return None
 
 
@@ -76,11 +116,18 @@ def record_materializations(instance: DagsterInstance, run_id: str, docs: DocSto
     return count
 
 
+def _effective_status(run: dict[str, Any]) -> str:
+    """A failed attempt that Dagster will retry is still in progress."""
+    if run["status"] == "FAILURE" and run.get("will_retry"):
+        return "STARTED"
+    return str(run["status"])
+
+
 def derive_manifest_status(runs: list[dict[str, Any]], planned: int) -> ManifestStatus:
     latest: dict[str, dict[str, Any]] = {}
     for run in runs:  # sorted by created_at: later attempts replace earlier ones
         latest[run.get("root_run_id") or run["_id"]] = run
-    statuses = [run["status"] for run in latest.values()]
+    statuses = [_effective_status(run) for run in latest.values()]
     if any(status in {"FAILURE", "CANCELED"} for status in statuses):
         return ManifestStatus.FAILED
     if statuses and all(status == "SUCCESS" for status in statuses) and len(statuses) >= planned:
@@ -108,8 +155,33 @@ def refresh_manifest(docs: DocStore, batch_id: str) -> ManifestStatus | None:
         fields["finished_at"] = max((run.get("end_time") or utcnow()) for run in runs)
     errors = [run["error"] for run in runs if run["_id"] in latest.values() and run.get("error")]
     fields["errors"] = errors
+    fields["attempt_count"] = len(runs)
+    fields["failures"] = attempt_failures(runs)
     docs.upsert_manifest(batch_id, fields)
     return status
+
+
+def attempt_failures(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every failed attempt (runs sorted by creation): its run, root, attempt number within its root,
+    Dagster's failure reason, the error, and whether Dagster retries it."""
+    attempt: dict[str, int] = {}
+    failures = []
+    for run in runs:
+        root = run.get("root_run_id") or run["_id"]
+        attempt[root] = attempt.get(root, 0) + 1
+        if run["status"] != "FAILURE":
+            continue
+        failures.append(
+            {
+                "run_id": run["_id"],
+                "root_run_id": root,
+                "attempt": attempt[root],
+                "reason": run.get("failure_reason"),
+                "error": run.get("error"),
+                "retried": bool(run.get("will_retry")),
+            }
+        )
+    return failures
 
 
 def sync_run(instance: DagsterInstance, run_id: str, docs: DocStore, ui_url: str) -> bool:
@@ -135,6 +207,8 @@ def sync_run(instance: DagsterInstance, run_id: str, docs: DocStore, ui_url: str
         "end_time": _ts(record.end_time),
         "dagster_url": f"{ui_url.rstrip('/')}/runs/{run.run_id}",
         "error": failure_summary(instance, run_id) if status == "FAILURE" else None,
+        "failure_reason": run.tags.get(RUN_FAILURE_REASON_TAG) if status == "FAILURE" else None,
+        "will_retry": run.tags.get(WILL_RETRY_TAG) == "true",
     }
     docs.upsert_run(run.run_id, status, fields)
     if status == "SUCCESS":

@@ -19,6 +19,7 @@ from genolake_dagster.lanes.modules.assets import annotation_modules
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
+from genolake_dagster.transient import retry_transient
 from genolake_dagster.version import object_metadata
 
 CODE_VERSION = SAMPLE_ANNOTATIONS.code_version  # declared by the lane's contract
@@ -66,6 +67,7 @@ def lineage_metadata(lineage: dict[str, Any], normalized_object: dict[str, str])
         "Annotation rows of one sample against the installed modules, with studies, summary and lineage."
     ),
 )
+@retry_transient
 def sample_annotations(
     context: AssetExecutionContext, config: AnnotateConfig, platform: PlatformResource
 ) -> MaterializeResult:

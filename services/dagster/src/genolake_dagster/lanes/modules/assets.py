@@ -14,6 +14,7 @@ from genolake_dagster.lanes.modules.spec_files import download_spec
 from genolake_dagster.resources import PlatformResource
 
 CODE_VERSION = ANNOTATION_MODULES.code_version  # declared by the lane's contract
+from genolake_dagster.transient import retry_transient
 
 
 class SpecObject(Config):
@@ -36,6 +37,7 @@ class RegisterModuleConfig(Config):
         "makes sample_annotations stale; the automation sensor re-annotates the affected partitions."
     ),
 )
+@retry_transient
 def annotation_modules(
     context: AssetExecutionContext, config: RegisterModuleConfig, platform: PlatformResource
 ) -> MaterializeResult:

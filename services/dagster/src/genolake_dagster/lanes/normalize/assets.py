@@ -13,6 +13,7 @@ from genolake_core.objectstore import sha256_file
 
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
+from genolake_dagster.transient import retry_transient
 from genolake_dagster.version import object_metadata
 
 CODE_VERSION = NORMALIZED_VARIANTS.code_version  # declared by the lane's contract
@@ -47,6 +48,7 @@ class NormalizeConfig(Config):
     code_version=CODE_VERSION,
     description="One sample's variants, normalized (chrom without chr, 1-based start, rsid, alts, genotype).",
 )
+@retry_transient
 def normalized_variants(
     context: AssetExecutionContext, config: NormalizeConfig, platform: PlatformResource
 ) -> MaterializeResult:

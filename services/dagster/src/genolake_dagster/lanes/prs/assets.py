@@ -13,6 +13,7 @@ from genolake_prs import PrsError, PrsSettings, score_vcf
 from genolake_dagster.lanes.normalize.assets import normalized_variants
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
+from genolake_dagster.transient import retry_transient
 from genolake_dagster.version import object_metadata
 
 CODE_VERSION = PRS_SCORES.code_version  # declared by the lane's contract
@@ -44,6 +45,7 @@ class PrsConfig(Config):
     code_version=CODE_VERSION,
     description="Polygenic risk scores of one sample (one row per score) and the per-variant match log.",
 )
+@retry_transient
 def prs_scores(
     context: AssetExecutionContext, config: PrsConfig, platform: PlatformResource
 ) -> MaterializeResult:

@@ -15,6 +15,7 @@ from genolake_dagster.lanes.annotate.assets import OUTPUT_FILES, sample_annotati
 from genolake_dagster.lanes.prs.assets import prs_scores
 from genolake_dagster.partitions import samples_partitions
 from genolake_dagster.resources import PlatformResource
+from genolake_dagster.transient import retry_transient
 from genolake_dagster.version import object_metadata
 
 CODE_VERSION = SAMPLE_REPORT.code_version  # declared by the lane's contract
@@ -33,6 +34,7 @@ class ReportConfig(Config):
     automation_condition=REPORT_WITH_REANNOTATION,
     description="One self-contained HTML report per sample: modules, longevity categories, PRS, provenance.",
 )
+@retry_transient
 def sample_report(
     context: AssetExecutionContext, config: ReportConfig, platform: PlatformResource
 ) -> MaterializeResult:
