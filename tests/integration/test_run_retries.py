@@ -10,6 +10,7 @@ import signal
 import uuid
 from pathlib import Path
 
+import httpx
 import psycopg2
 import pytest
 from genolake_core.docstore import DocStore
@@ -46,7 +47,9 @@ def test_a_lost_run_worker_is_failed_and_retried(
     store: ObjectStore,
     docs: DocStore,
     dagster_runs: DagsterRuns,
+    api: httpx.Client,
     user: str,
+    auth: dict[str, str],
     antku_vcf: Path,
 ) -> None:
     vcf_key, digest = upload_vcf(store, settings, user, antku_vcf)
@@ -78,3 +81,10 @@ def test_a_lost_run_worker_is_failed_and_retried(
     assert "from outside the execution context" in failure["error"], failure
     assert f"Cause: [DagsterApiServer] Run execution process for {first['run_id']}" in failure["error"]
     assert "terminated by signal 9" in failure["error"], failure
+
+    # The API shows both attempts under one root run, and why the first failed.
+    shown = api.get(f"/manifests/{batch_id}", headers=auth).json()
+    assert [(a["root_run_id"], [r["run_id"] for r in a["runs"]]) for a in shown["attempts"]] == [
+        (first["run_id"], [run["run_id"] for run in runs])
+    ]
+    assert shown["attempt_count"] == 2 and shown["failures"][0]["retried"] is True

@@ -43,6 +43,17 @@ class AttemptOut(BaseModel):
     runs: list[RunOut]
 
 
+class FailureOut(BaseModel):
+    """One failed run of the batch and why (`retried`: Dagster re-executes it automatically)."""
+
+    run_id: str
+    root_run_id: str
+    attempt: int
+    reason: str | None = None
+    error: str | None = None
+    retried: bool = False
+
+
 class ManifestStatusOut(BaseModel):
     id: str
     batch_id: str | None = None
@@ -53,6 +64,8 @@ class ManifestStatusOut(BaseModel):
     partitions: list[str] = []
     reasons: list[str] = []
     errors: list[str] = []
+    attempt_count: int = 0
+    failures: list[FailureOut] = []
     run_ids: list[str] = []
     latest_run_ids: list[str] = []
     archive_key: str | None = None

@@ -37,6 +37,8 @@ MANIFEST_FIELDS = {
         "partitions",
         "reasons",
         "errors",
+        "attempt_count",
+        "failures",
         "run_ids",
         "latest_run_ids",
         "archive_key",
