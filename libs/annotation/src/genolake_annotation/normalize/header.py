@@ -6,7 +6,8 @@ Rules:
   bgzip are recognised by magic bytes (see :mod:`genolake_annotation.normalize.compression`).
 - The first line must be ``##fileformat=VCFv...``; meta lines follow; the header ends at the ``#CHROM``
   line, whose first eight columns must be ``CHROM POS ID REF ALT QUAL FILTER INFO`` (then ``FORMAT`` and
-  the sample names, if any). Reading stops there: the records are never read.
+  the sample names, if any). Reading stops there, after a peek at the next line to tell whether any
+  record follows (``has_records``): the records are never parsed.
 - Anything else raises :class:`VcfFormatError` naming the line and what is wrong.
 """
 
@@ -61,6 +62,8 @@ class VcfHeader(BaseModel):
     compression: Compression
     header_lines: int
     """Number of header lines including ``#CHROM``: the first record is on line ``header_lines + 1``."""
+    has_records: bool | None = None
+    """Whether a non-blank line follows the header (None: unknown, the stream failed after it)."""
 
 
 def _parse_structured(body: str) -> dict[str, str]:
@@ -162,6 +165,16 @@ def _read_header(stream: BinaryIO, compression: Compression) -> VcfHeader:
         elif line.startswith("##assembly="):
             assembly = line.split("=", 1)[1].strip() or None
     assert file_format is not None
+    has_records: bool | None = None
+    try:
+        while has_records is None:
+            peek = stream.readline(_MAX_HEADER_LINE + 1)
+            if not peek:
+                has_records = False
+            elif peek.strip():
+                has_records = True
+    except (OSError, EOFError):  # corrupt or truncated right after the header: the records will say
+        has_records = None
     build = build_from_contigs(contigs)
     source: BuildSource | None = "contigs" if build else None
     if build is None:
@@ -182,6 +195,7 @@ def _read_header(stream: BinaryIO, compression: Compression) -> VcfHeader:
         format=fmt,
         compression=compression,
         header_lines=line_no,
+        has_records=has_records,
     )
 
 

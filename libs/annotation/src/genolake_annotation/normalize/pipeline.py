@@ -9,7 +9,8 @@ How a run goes:
    (records without a drop reason). The sinks share the scan, so a multi-sample VCF is read once. If
    polars rejects a value, the file is re-read line by line to name the malformed line and field.
 3. If the header gave no build, positions past a chromosome's end decide (``builds``); a mismatch with
-   ``expected_build`` raises.
+   ``expected_build`` raises. How records name the primary chromosomes (``chr1`` or ``1``) is counted
+   (``NormalizeResult.chrom_naming``): both are normalized alike, a caller may refuse a mix.
 4. Only when every output is written are they all moved into place (``os.replace``); on any error, every
    temporary file is removed and no output is touched.
 """
@@ -118,6 +119,7 @@ def _result(
         settings=settings,
         id_reference=id_reference,
         ids_filled=ids_filled,
+        chrom_naming={"chr": stats.chr_named, "bare": stats.bare_named},
     )
 
 

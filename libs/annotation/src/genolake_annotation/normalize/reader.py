@@ -26,6 +26,9 @@ from genolake_annotation.normalize.header import VcfHeader
 
 FIXED = ("_chrom", "_pos", "_id", "_ref", "_alt", "_qual", "_filter", "_info", "_format")
 _MALFORMED = "<malformed record>"
+MAX_RECORD_BYTES = 1 << 20  # as for header lines: a longer line is a missing line break or binary data
+# Chromosomes whose naming (with or without "chr") must be the same in every record.
+PRIMARY_CHROMS = [*(str(n) for n in range(1, 23)), "X", "Y", "MT"]
 
 
 def sample_column(index: int) -> str:
@@ -64,6 +67,12 @@ def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) ->
     required.append(~c("_chrom").str.starts_with("#"))  # a header/comment line among the records
     if header.samples:
         required.append(c("_format").is_not_null())
+    names = [
+        *FIXED[:8],
+        *([] if not header.samples else ["_format", *map(sample_column, range(len(header.samples)))]),
+    ]
+    # string lengths are Arrow offsets: this costs next to nothing per record
+    required.append(pl.sum_horizontal(c(name).str.len_bytes() for name in names) < MAX_RECORD_BYTES)
     frame = scan_records(path, header).with_columns(
         pl.all_horizontal(required).alias("_ok"),
         fields.info_with_separator(c("_info")).alias("_info_sc"),
@@ -115,5 +124,9 @@ def stage_frame(path: Path, header: VcfHeader, sample_indices: Sequence[int]) ->
             c("_pos").cast(pl.Int64, strict=False) + c("_ref").str.len_chars().cast(pl.Int64) - 1,
         ).alias("end"),
         fields.is_ref_block(c("_alt")).alias("ref_block"),
+        # naming of a primary chromosome: true "chr1", false "1", null another contig (HLA-..., GL...)
+        pl.when(fields.chrom(c("_chrom_bare")).is_in(PRIMARY_CHROMS))
+        .then(c("_chrom").str.len_bytes() != c("_chrom_bare").str.len_bytes())
+        .alias("chr_named"),
     ]
     return frame.select(*site, *sample_columns)

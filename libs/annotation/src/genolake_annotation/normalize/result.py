@@ -15,7 +15,8 @@ class NormalizeResult(BaseModel):
 
     ``filtered`` has one key per active check (``ref_block``, ``filter``, ``min_qual``, ``min_dp``), zero
     included; ``ref_blocks`` counts the reference-block records of the input whether dropped or kept;
-    ``no_calls`` counts written records whose genotype is null (``./.``).
+    ``no_calls`` counts written records whose genotype is null (``./.``); ``chrom_naming`` counts the
+    input records on chromosomes 1-22, X, Y, MT by how they name it (``chr``: ``chr1``, ``bare``: ``1``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -33,3 +34,4 @@ class NormalizeResult(BaseModel):
     settings: NormalizeSettings
     id_reference: dict[str, str] | None = None  # the variant-position reference that filled rsIDs
     ids_filled: int | None = None  # how many (in the returned result; the parquet's column says which)
+    chrom_naming: dict[str, int] = {}

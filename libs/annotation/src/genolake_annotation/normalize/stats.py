@@ -24,6 +24,8 @@ class RunStats:
         self.records = 0
         self.ref_blocks = 0
         self.max_positions: dict[str, int] = {}
+        self.chr_named = 0  # records on a primary chromosome named "chr1" ...
+        self.bare_named = 0  # ... and named "1"
         self.dropped: dict[int, dict[str, int]] = {k: dict.fromkeys(reasons, 0) for k in sample_indices}
         self.kept: dict[int, int] = dict.fromkeys(sample_indices, 0)
         self.no_calls: dict[int, int] = dict.fromkeys(sample_indices, 0)
@@ -61,8 +63,13 @@ class RunStats:
         ref_blocks = int(batch.get_column("ref_block").sum())
         counts = {k: self._sample_counts(batch, k) for k in self.sample_indices}
         maxima = self._maxima(batch) if self.track_positions else []
+        naming = batch.get_column("chr_named")
+        chr_named = int(naming.sum())
+        bare_named = batch.height - naming.null_count() - chr_named
         with self._lock:
             self.records += records
+            self.chr_named += chr_named
+            self.bare_named += bare_named
             self.ref_blocks += ref_blocks
             for k, (kept, no_calls, dropped) in counts.items():
                 self.kept[k] += kept

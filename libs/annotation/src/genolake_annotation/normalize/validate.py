@@ -14,6 +14,7 @@ from pathlib import Path
 from genolake_annotation.normalize.compression import open_binary
 from genolake_annotation.normalize.errors import VcfFormatError
 from genolake_annotation.normalize.header import VcfHeader
+from genolake_annotation.normalize.reader import MAX_RECORD_BYTES
 
 _INT = re.compile(r"^[+-]?[0-9]+$")
 
@@ -101,6 +102,13 @@ def find_malformed_record(
                 line_no += 1
                 if line_no <= header.header_lines:
                     continue
+                if len(raw.rstrip(b"\r\n")) >= MAX_RECORD_BYTES:
+                    return VcfFormatError(
+                        f"record line is {len(raw)} bytes long; lines of 1 MiB or more are refused "
+                        "(a missing line break, or binary data?)",
+                        line=line_no,
+                        field="line",
+                    )
                 if raw.startswith(b"#"):
                     return VcfFormatError(
                         "a '#' line among the records (header and comment lines must all come before "

@@ -40,7 +40,8 @@ class NormalizeManifest(ManifestBase):
 
 NORMALIZED_VARIANTS = AssetContract(
     name="normalized_variants",
-    code_version="normalize-3",  # 2: rsIDs filled from a reference; 3: plink names (23, 24, 26) -> X, Y, MT
+    code_version="normalize-4",  # 2: rsIDs filled from a reference; 3: plink names (23, 24, 26) -> X, Y, MT;
+    # 4: the parquet metadata counts chromosome naming (chrom_naming)
     key=normalized_key,
 )
 

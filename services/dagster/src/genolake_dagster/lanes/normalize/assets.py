@@ -91,6 +91,13 @@ def normalized_variants(
             settings=normalize_settings,
             id_reference=id_reference,
         )
+        naming = result.chrom_naming
+        if naming.get("chr") and naming.get("bare"):
+            raise Failure(
+                f"{config.vcf_key} names chromosomes both with and without 'chr' ({naming['chr']} records "
+                f"like 'chr1', {naming['bare']} like '1'): a merge of files from different pipelines? "
+                "Submit a VCF with one naming"
+            )
         key = normalized_key(user, sample)
         digest = store.put_file(
             output,

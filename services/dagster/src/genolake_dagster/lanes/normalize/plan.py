@@ -53,6 +53,8 @@ def read_vcf_samples(manifest: ManifestBase, ctx: PlanContext) -> tuple[str, lis
         raise ManifestError([f"files: {vcf.key} is not a readable VCF: {exc}"]) from exc
     finally:
         body.close()
+    if header.has_records is False:
+        raise ManifestError([f"files: {vcf.key} has no records after its header (nothing to normalize)"])
     if header.detected_build is not None and header.detected_build != manifest.genome_build:
         raise ManifestError(
             [
