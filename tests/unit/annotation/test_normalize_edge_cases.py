@@ -259,3 +259,31 @@ def test_outputs_in_several_directories(edge_vcf: Path, tmp_path: Path) -> None:
     for sample, out in outputs.items():
         assert sorted(out.parent.iterdir()) == [out]
         assert pl.read_parquet(out).height == results[sample].records_out
+
+
+def test_the_header_says_whether_records_follow(tmp_path: Path) -> None:
+    assert read_vcf_header(write_vcf(tmp_path / "h.vcf", [])).has_records is False
+    assert read_vcf_header(write_vcf(tmp_path / "b.vcf", ["", ""])).has_records is False  # blank lines only
+    assert read_vcf_header(write_vcf(tmp_path / "r.vcf", RECORDS)).has_records is True
+    gz = tmp_path / "r.vcf.gz"
+    gz.write_bytes(gzip.compress((tmp_path / "r.vcf").read_bytes()))
+    assert read_vcf_header(gz).has_records is True
+
+
+def test_a_record_line_of_one_mib_is_refused(tmp_path: Path) -> None:
+    huge = RECORDS[0].replace("esv9;rs11;rs12", "rs" + "1" * (1 << 20), 1)
+    vcf = write_vcf(tmp_path / "huge.vcf", [RECORDS[3], huge])
+    with pytest.raises(VcfFormatError) as info:
+        normalize_single(vcf, tmp_path / "o.parquet", sample="S1")
+    assert info.value.line == len(HEADER) + 2 and "1 MiB" in str(info.value)
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_chromosome_naming_is_counted(edge_vcf: Path, tmp_path: Path) -> None:
+    result = normalize_single(edge_vcf, tmp_path / "o.parquet", sample="S1")
+    primary = {*(str(n) for n in range(1, 23)), "X", "Y", "MT"}
+    chroms = [line.split("\t")[0] for line in RECORDS]
+    prefixed = sum(1 for c in chroms if expected_chrom(c) in primary and c.lower().startswith("chr"))
+    bare = sum(1 for c in chroms if expected_chrom(c) in primary and not c.lower().startswith("chr"))
+    assert result.chrom_naming == {"chr": prefixed, "bare": bare}
+    assert prefixed > 0 and bare == 0
