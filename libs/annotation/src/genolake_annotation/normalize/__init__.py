@@ -65,8 +65,9 @@ Errors: non-VCF input, a header without ``##fileformat`` or ``#CHROM``, and malf
 :class:`VcfFormatError` with the line number and field (``POS``, ``QUAL``, ``INFO/DP``, ``FORMAT/GT``,
 ``columns`` for a wrong column count or truncated line, ``line`` for a record line of 1 MiB or more, as
 header lines). Unknown sample names raise it too, listing the samples the VCF has. CR LF line ends read
-as LF. Records may name a chromosome ``chr1`` or ``1`` (both become ``1``); ``NormalizeResult.chrom_naming``
-counts each style, so a caller can refuse a file mixing them (the platform does). Not supported: BCF, and bzip2/xz/zstd compression (rejected with a message).
+as LF. Records may name a chromosome ``chr1`` or ``1`` (both become ``1``);
+``NormalizeResult.chrom_naming`` counts each style, so a caller can refuse a file mixing them (the
+platform does). Not supported: BCF, and bzip2/xz/zstd compression (rejected with a message).
 "Normalize" here means reshaping, not variant normalization: records are neither left-aligned nor split
 (run ``bcftools norm`` upstream if that is needed).
 """
