@@ -595,6 +595,40 @@ class NativeStack:
             self._stop(service.name)
         self._postgres_down()
 
+    def service_names(self) -> list[str]:
+        return [service.name for service in self.services()]
+
+    def pid(self, name: str) -> int | None:
+        """Pid of a running service (the leader of its process group), None if it is not running."""
+        return self._pid(name)
+
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
+        """Send `sig` to a service's whole process group (its children too: a code server's run workers)
+        and forget its pid; `start` brings it back. Fault tests use it."""
+        pid = self._pid(name)
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self._alive(pid):
+            time.sleep(0.1)
+        (self.pids / f"{name}.pid").unlink(missing_ok=True)
+
+    def start(self, name: str) -> None:
+        """Start one service (after `kill`), waiting until it is ready."""
+        [service] = [service for service in self.services() if service.name == name]
+        self._start(service, self.process_env())
+
+    def stop_postgres(self) -> None:
+        """Stop Postgres (fast shutdown: its clients are disconnected); `start_postgres` restarts it."""
+        self._postgres_down()
+
+    def start_postgres(self) -> None:
+        self._postgres_up()
+
     def status(self) -> dict[str, str]:
         state = "up" if _port_open(self.ports.postgres) else "down"
         result = {"postgres": f"{state} ({self.pg_base()})"} if state == "up" else {"postgres": state}
