@@ -182,8 +182,8 @@ def test_postgres_restarted_while_runs_execute(
     run = Run(platform, scenarios, "postgres", antku_vcf)
     run.burst()
     executing = run.await_runs(RUNNING)
+    run.hit(executing)  # before: the runs' state is in Postgres
     with outage(fault_stack.stop_postgres, fault_stack.start_postgres, seconds=5):
-        run.hit(executing)
         run.during()
 
 

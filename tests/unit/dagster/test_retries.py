@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import botocore.exceptions
+import psycopg2
 import pymongo.errors
 import pytest
 from dagster import (
@@ -18,7 +19,9 @@ from dagster import (
     DagsterInstance,
     DagsterRun,
     asset,
+    job,
     materialize,
+    op,
 )
 from dagster._core.events import EngineEventData
 from dagster._core.launcher.base import WorkerStatus
@@ -28,7 +31,8 @@ from genolake_core.docstore import ManifestStatus
 from genolake_dagster import transient
 from genolake_dagster.run_launcher import LocalRunLauncher, process_alive
 from genolake_dagster.status.sync import attempt_failures, derive_manifest_status, failure_summary
-from genolake_dagster.transient import is_transient, retry_transient
+from genolake_dagster.tags import RETRY_TAGS
+from genolake_dagster.transient import RETRY_HOOKS, is_transient, retry_transient
 
 
 def _client_error(code: str, status: int) -> botocore.exceptions.ClientError:
@@ -103,6 +107,50 @@ def test_transient_retries_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
     result = materialize([down], raise_on_error=False)
     assert not result.success and _step_attempts(result) == transient.STEP_RETRIES + 1
+
+
+def _hooked_run_tags(instance: DagsterInstance, *errors: BaseException) -> dict[str, str]:
+    """Run a job with the retry hook whose steps raise `errors` (one step each, in order, not wrapped by
+    retry_transient: as when Dagster's own storage call fails before the body); its run's tags after."""
+
+    @op
+    def first() -> int:
+        raise errors[0]
+
+    @op
+    def second() -> None:
+        if len(errors) > 1:
+            raise errors[1]
+
+    @job(hooks=RETRY_HOOKS, tags=RETRY_TAGS)
+    def hooked() -> None:
+        first()
+        second()
+
+    result = hooked.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    return dict(instance.get_run_by_id(result.run_id).tags)
+
+
+def test_a_step_failed_by_the_infrastructure_lets_the_run_retry() -> None:
+    with DagsterInstance.ephemeral() as instance:
+        tags = _hooked_run_tags(instance, psycopg2.OperationalError("server closed the connection"))
+    assert tags[transient.RETRY_ON_STEP_FAILURE_TAG] == "true" and transient.DATA_FAILURE_TAG not in tags
+
+
+def test_a_step_failed_by_its_data_does_not_let_the_run_retry() -> None:
+    with DagsterInstance.ephemeral() as instance:
+        tags = _hooked_run_tags(instance, ValueError("POS 'abc' is not a number"))
+        run_id = tags[transient.DATA_FAILURE_TAG]
+    assert tags[transient.RETRY_ON_STEP_FAILURE_TAG] == "false" and run_id
+
+
+def test_a_data_failure_wins_over_a_later_transient_one_in_the_same_run() -> None:
+    with DagsterInstance.ephemeral() as instance:
+        tags = _hooked_run_tags(
+            instance, ValueError("POS 'abc' is not a number"), psycopg2.OperationalError("gone")
+        )
+    assert tags[transient.RETRY_ON_STEP_FAILURE_TAG] == "false"
 
 
 def _run(instance: DagsterInstance, tags: dict[str, str] | None = None) -> DagsterRun:

@@ -17,6 +17,7 @@ from genolake_core.settings import Settings
 from pydantic import BaseModel
 
 from genolake_dagster.tags import RETRY_TAGS, run_tags
+from genolake_dagster.transient import RETRY_HOOKS
 
 
 class PlannedRun(BaseModel):
@@ -56,11 +57,13 @@ def asset_job(
     name: str, assets: Sequence[AssetsDefinition], description: str
 ) -> UnresolvedAssetJobDefinition:
     """A lane's job over `assets`, each run in one process (a process per step would only add start-up),
-    with Dagster's run retries of what is transient (`RETRY_TAGS`)."""
+    with Dagster's run retries of what is transient (`RETRY_TAGS`, and `RETRY_HOOKS` for the steps that
+    failed: a transient cause lets the run retry, the data's does not)."""
     return define_asset_job(
         name=name,
         selection=list(assets),
         tags=RETRY_TAGS,
+        hooks=RETRY_HOOKS,
         executor_def=in_process_executor,
         description=description,
     )
