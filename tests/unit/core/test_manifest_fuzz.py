@@ -9,8 +9,8 @@ import re
 
 import pytest
 from genolake_core.ids import BATCH_PATTERN
+from genolake_core.lanes import intent_models
 from genolake_core.manifest import (
-    INTENT_MODELS,
     MAX_REASON_CHARS,
     ManifestError,
     parse_manifest,
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.manifest_strategies import manifest_bytes, nested, valid_manifest
 
+INTENT_MODELS = intent_models()
 USER = "alice"
 BASE = valid_manifest("b-0001", USER, "uploads/alice/x.vcf")
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
