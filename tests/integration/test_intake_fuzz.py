@@ -30,7 +30,7 @@ from genolake_core.objectstore import ObjectStore, sha256_file
 from genolake_core.settings import Settings, get_settings
 from genolake_dagster.definitions import defs
 from genolake_dagster.intake.process import storable
-from genolake_dagster.lanes import ALL_LANES
+from genolake_dagster.lanes import all_lanes
 from genolake_dagster.resources import PlatformResource
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -97,7 +97,7 @@ def fuzz(
     store.client.upload_file(str(antku_vcf), bucket, vcf_key)
     docs = DocStore.from_settings(fuzz_settings)
     docs.ensure_indexes()
-    names = {"manifest_triage", *(f"{lane}_manifests" for lane in ALL_LANES)}
+    names = {"manifest_triage", *(f"{lane}_manifests" for lane in all_lanes())}
     sensors = [sensor for sensor in defs.sensors if sensor.name in names]
     with DagsterInstance.ephemeral() as instance:
         yield Fuzz(fuzz_settings, store, docs, instance, vcf_key, sha256_file(antku_vcf), sensors)
