@@ -57,6 +57,7 @@ render() {  # template [user]
 connect() {
   : "${MINIO_ROOT_USER:?MINIO_ROOT_USER is required}"
   : "${MINIO_ROOT_PASSWORD:?MINIO_ROOT_PASSWORD is required}"
+  command -v "$MC" >/dev/null 2>&1 || die "the MinIO client '$MC' is not on PATH ($PATH)"
   mkdir -p "$MC_CONFIG_DIR"
   tries=0
   until "$MC" alias set "$ALIAS" "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" --api S3v4 >/dev/null 2>&1 \
