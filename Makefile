@@ -1,5 +1,5 @@
 # The two commands of the README, and a few more. Every target installs what it needs first.
-.PHONY: install up demo down status lint test test-unit bench
+.PHONY: install up demo down status lint test test-unit test-compose bench
 
 install:
 	bash scripts/install-native.sh
@@ -47,6 +47,12 @@ test: install lint
 
 test-unit: install
 	uv run pytest tests/unit
+
+# The production path: builds every image, `docker compose up`, a VCF to a report (tests/compose/README.md).
+# Installs and starts Docker's engine if none answers (root on Debian); about 25 minutes cold, far less warm.
+test-compose: install
+	bash scripts/install-docker.sh
+	uv run pytest tests/compose -x -s -p no:cacheprovider
 
 bench: up
 	uv run python bench/bench_intake.py
