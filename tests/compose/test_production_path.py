@@ -5,7 +5,7 @@ Dagster's storage in the postgres container, documents in the mongo container), 
 re-executed from the Dagster webserver, a daemon restart in the middle of a run, and down/up.
 
 Expectations come from the inputs (bcftools on the shipped VCF, the module spec written from its calls),
-never typed in. The test data is tests/compose/data/antku_slice.vcf (see the README beside it).
+never typed in. The test data is tests/data/vcf/antku_small.vcf (tests/data/README.md).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.compose.harness import HERE, IMAGE_TAG, NUMBERS, PROJECT, WORK, Aws, 
 # The first test also waits for the session's build (up to ~25 minutes cold on 2 cores) and `up`.
 pytestmark = pytest.mark.timeout(5400)
 
-VCF = HERE / "data" / "antku_slice.vcf"
+VCF = HERE.parents[1] / "data" / "vcf" / "antku_small.vcf"
 PANEL = "compose_panel"
 BUILTIN = ("mthfr_nad", "cyp_panel")
 FINAL = {"success", "failed", "rejected"}
@@ -81,7 +81,7 @@ def labadmin(stack: Stack) -> LabUser:
 
 @pytest.fixture(scope="session")
 def vcf_gz(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped slice, bgzip-compressed as a sequencing pipeline delivers it."""
+    """The shipped VCF, bgzip-compressed as a sequencing pipeline delivers it."""
     target = tmp_path_factory.mktemp("vcf") / "antku.vcf.gz"
     with target.open("wb") as out:
         subprocess.run(["bgzip", "-c", str(VCF)], stdout=out, check=True)
@@ -314,7 +314,7 @@ def test_vcf_to_report(stack: Stack, alice: LabUser, labadmin: LabUser, vcf_gz: 
         report = api.get("/partitions/alice/antku/report")
         latency = time.monotonic() - started
         assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
-        NUMBERS.add("upload to report (analyze, 300 records)", f"{latency:.0f} s")
+        NUMBERS.add(f"upload to report (analyze, {len(bcftools_records(VCF))} records)", f"{latency:.0f} s")
         say(f"upload to report: {latency:.0f} s")
         html = report.text
         [run_id] = doc["latest_run_ids"]
