@@ -170,7 +170,18 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     WORK.mkdir(parents=True, exist_ok=True)
     assert WORK.is_relative_to(REPO), f"GENOLAKE_COMPOSE_TEST_DIR must be inside {REPO}"
     engine("start")
+    keep = os.environ.get("GENOLAKE_COMPOSE_TEST_KEEP") == "1"
     compose: Compose | None = None
+    if keep and (WORK / ".env").is_file():
+        reused = Compose(WORK / ".env")
+        if reused.ps() and reused.healthy()[0]:
+            say("GENOLAKE_COMPOSE_TEST_KEEP=1: reusing the running stack (no build, no up; numbers not taken)")
+            try:
+                yield Stack(reused, Ports(), "local" if "COMPOSE_FILE" in reused.settings else "official")
+            finally:
+                if request.session.testsfailed:
+                    FAILURE_LOGS.append(reused.logs())
+            return
     try:
         images, why = _choose_images()
         say(f"images: {images} ({why})")
@@ -195,10 +206,10 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
         if compose is not None:
             if request.session.testsfailed and not FAILURE_LOGS:
                 FAILURE_LOGS.append(compose.logs())
-            if os.environ.get("GENOLAKE_COMPOSE_TEST_KEEP") == "1":
+            if keep:
                 say(
-                    "GENOLAKE_COMPOSE_TEST_KEEP=1: the stack stays up (docker compose --env-file "
-                    f"{compose.env_file} down -v removes it)"
+                    "GENOLAKE_COMPOSE_TEST_KEEP=1: the stack and the engine stay up (docker compose "
+                    f"--env-file {compose.env_file} down -v removes it; the next run reuses it)"
                 )
             else:
                 compose.run("down", "--volumes", "--remove-orphans", check=False, timeout=600)
@@ -210,7 +221,8 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
                     check=False,
                 ).stdout.split()
                 say(f"down -v: {'no volume left' if not left else f'volumes left: {left}'}")
-        engine("stop")
+        if not keep:
+            engine("stop")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

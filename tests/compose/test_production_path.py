@@ -29,7 +29,7 @@ from tests.compose.harness import HERE, IMAGE_TAG, NUMBERS, PROJECT, WORK, Aws, 
 # The first test also waits for the session's build (up to ~25 minutes cold on 2 cores) and `up`.
 pytestmark = pytest.mark.timeout(5400)
 
-VCF = HERE.parents[1] / "data" / "vcf" / "antku_small.vcf"
+VCF = HERE.parent / "data" / "vcf" / "antku_small.vcf"
 PANEL = "compose_panel"
 BUILTIN = ("mthfr_nad", "cyp_panel")
 FINAL = {"success", "failed", "rejected"}
@@ -435,6 +435,8 @@ def test_daemon_restart_in_the_middle_of_a_run(stack: Stack, alice: LabUser, vcf
         "manifest_version": 1, "batch_id": f"waiting-{uuid.uuid4().hex[:8]}", "uploader": "alice",
         "intent": "normalize", "sample": "waiting", "genome_build": "GRCh38", "files": vcf,
     })  # fmt: skip
+    # The restart begins while the analyze run is still executing in its container.
+    assert [r["status"] for r in dagster_runs(stack, running)] == ["STARTED"]
     started = time.monotonic()
     stack.compose.run("restart", "dagster-daemon", timeout=300)
     NUMBERS.add("docker compose restart dagster-daemon", f"{time.monotonic() - started:.0f} s")
