@@ -175,7 +175,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     if keep and (WORK / ".env").is_file():
         reused = Compose(WORK / ".env")
         if reused.ps() and reused.healthy()[0]:
-            say("GENOLAKE_COMPOSE_TEST_KEEP=1: reusing the running stack (no build, no up; numbers not taken)")
+            say("GENOLAKE_COMPOSE_TEST_KEEP=1: reusing the running stack (no build, no up, no numbers)")
             try:
                 yield Stack(reused, Ports(), "local" if "COMPOSE_FILE" in reused.settings else "official")
             finally:

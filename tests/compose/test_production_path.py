@@ -275,6 +275,14 @@ def test_images_carry_no_build_tools(stack: Stack) -> None:
         user = docker("run", "--rm", "--entrypoint", "id", image, "-u").stdout.strip()
         assert user == "10001", f"{image} runs as uid {user}"
 
+    # BUILD_EXTRA_CA_CERTS (this machine's bundle, with its proxy's CA) reached the builds as a
+    # secret only: every image's CA bundle is its base image's, and nothing is left of the secret.
+    bundle = "sha256sum /etc/ssl/certs/ca-certificates.crt; ls -A /run/secrets /run/build-ca 2>/dev/null; :"
+    base = stack.compose.settings.get("PYTHON_IMAGE", "python:3.11.14-slim-bookworm")
+    expected = docker("run", "--rm", "--entrypoint", "sh", base, "-c", bundle).stdout
+    for image in (f"genolake/{name}:{IMAGE_TAG}" for name in ("dagster-user-code", "dagster", "api")):
+        assert docker("run", "--rm", "--entrypoint", "sh", image, "-c", bundle).stdout == expected, image
+
 
 def test_vcf_to_report(stack: Stack, alice: LabUser, labadmin: LabUser, vcf_gz: Path) -> None:
     # The admin installs the shipped built-in modules (offline) and publishes a panel made from the
