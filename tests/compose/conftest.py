@@ -133,6 +133,9 @@ def _build(compose: Compose) -> None:
     if result.returncode != 0:
         raise AssertionError(f"docker compose build failed:\n{(result.stdout + result.stderr)[-6000:]}")
     cpu1 = build_cpu_seconds()
+    # The images these replaced (untagged now) would pile up run after run on a CI machine.
+    label = f"label=com.docker.compose.project={PROJECT}"
+    subprocess.run(["docker", "image", "prune", "-f", "--filter", label], capture_output=True, check=False)
     log = result.stdout + result.stderr
     steps = set(re.findall(r"^#(\d+) \[[^\]]+\] (?:RUN|COPY) ", log, flags=re.MULTILINE))
     cached = steps & set(re.findall(r"^#(\d+) CACHED", log, flags=re.MULTILINE))
