@@ -40,20 +40,10 @@ fi
 
 if ! have "$UV_TAG"; then
   log "$UV_TAG: uv and uvx from the uv==$UV_VERSION wheel"
-  python3 -m pip download -q --no-deps --only-binary=:all: -d "$work/uv" "uv==$UV_VERSION"
+  # uv installs its own wheel (no pip needed: under `uv run` python3 is a venv without pip).
+  uv pip install --quiet --no-deps --only-binary :all: --target "$work/uvwheel" "uv==$UV_VERSION"
   mkdir -p "$work/uvroot"
-  python3 - "$work/uv" "$work/uvroot" <<'PY'
-import glob, os, sys, zipfile
-wheel_dir, root = sys.argv[1], sys.argv[2]
-(wheel,) = glob.glob(f"{wheel_dir}/uv-*.whl")
-with zipfile.ZipFile(wheel) as archive:
-    for name in archive.namelist():
-        base = os.path.basename(name)
-        if name.split("/")[-2:-1] == ["scripts"] and base in {"uv", "uvx"}:
-            with open(os.path.join(root, base), "wb") as out:
-                out.write(archive.read(name))
-            os.chmod(os.path.join(root, base), 0o755)
-PY
+  install -m 0755 "$work/uvwheel/bin/uv" "$work/uvwheel/bin/uvx" "$work/uvroot/"
   tar -C "$work/uvroot" --numeric-owner --owner=0 --group=0 -c uv uvx \
     | docker import --change 'ENTRYPOINT ["/uv"]' --message "uv $UV_VERSION from PyPI" - "$UV_TAG" >/dev/null
 fi
