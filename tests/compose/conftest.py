@@ -105,7 +105,9 @@ def _write_env(images: str) -> Path:
         settings["BUILD_EXTRA_CA_CERTS"] = ca
     if images == "local":
         settings["COMPOSE_FILE"] = f"docker-compose.yaml:{STANDINS}"
+        started = time.monotonic()
         settings.update(local_base_images())
+        NUMBERS.add("local base images (local-images.sh)", f"{time.monotonic() - started:.0f} s")
     env_file = WORK / ".env"
     env_file.unlink(missing_ok=True)
     subprocess.run(
