@@ -49,7 +49,7 @@ test-unit: install
 	uv run pytest tests/unit
 
 # The production path: builds every image, `docker compose up`, a VCF to a report (tests/compose/README.md).
-# Installs and starts Docker's engine if none answers (root on Debian); about 25 minutes cold, far less warm.
+# Installs and starts Docker's engine if none answers (root on Debian); about 22 minutes on an empty engine, 9 with its images kept (bench/README.md).
 test-compose: install
 	bash scripts/install-docker.sh
 	uv run pytest tests/compose -x -s -p no:cacheprovider
