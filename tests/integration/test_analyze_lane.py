@@ -270,10 +270,14 @@ def test_modules_analyze_and_reannotation(
     assert (panel["matched"], panel["loci"]) == (len(expected_v1), len(sites))
 
     report = store.open(settings.lake_bucket, report_key(user, "antku")).read().decode()
-    assert "Antku test panel" in report and "CUSTOM_ANTKU" in report and run["run_id"] in report
-    assert store.client.head_object(Bucket=settings.lake_bucket, Key=report_key(user, "antku"))[
-        "ContentType"
-    ].startswith("text/html")
+    head = store.client.head_object(Bucket=settings.lake_bucket, Key=report_key(user, "antku"))
+    assert head["ContentType"].startswith("text/html")
+    # The report names the run that wrote it: the analyze run, or an automation run that re-rendered it
+    # right after (seen once in CI: the automation sensor re-annotated the new partition after the
+    # panel's registration; see AGENTS.md, Modules).
+    writer = head["Metadata"]["run-id"]
+    assert writer == run["run_id"] or head["Metadata"]["batch-id"] == "automation", head["Metadata"]
+    assert "Antku test panel" in report and "CUSTOM_ANTKU" in report and writer in report
 
     # Lineage: module versions, normalization settings and code version, in the Mongo run document.
     lineage = docs.runs.find_one({"_id": run["run_id"]})["assets"]["sample_annotations"]["lineage"]
